@@ -1,0 +1,143 @@
+import { type Static, Type as T } from "@sinclair/typebox";
+import { Value } from "@sinclair/typebox/value";
+import { parseDuration } from "./config-duration";
+
+const Duration = T.String({ pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)?$" });
+const Bool = (fallback?: "true" | "false") =>
+  T.Union([T.Literal("true"), T.Literal("false"), T.Literal("1"), T.Literal("0")], { default: fallback });
+
+/** Every variable the service reads, as strings from the environment, with its default. */
+const EnvSchema = T.Object({
+  NODE_ENV: T.Union([T.Literal("development"), T.Literal("production"), T.Literal("test")], { default: "development" }),
+  HOST: T.String({ minLength: 1, default: "0.0.0.0" }),
+  PORT: T.Integer({ minimum: 0, maximum: 65535, default: 8000 }),
+  DATABASE_URL: T.Optional(T.String({ pattern: "^postgres(ql)?://" })),
+  READ_DATABASE_URL: T.Optional(T.String({ pattern: "^postgres(ql)?://" })),
+  DATABASE_POOL_MAX: T.Integer({ minimum: 1, maximum: 200, default: 10 }),
+  DATA_DIR: T.String({ minLength: 1, default: "./data" }),
+  LOG_LEVEL: T.Union(
+    ["trace", "debug", "info", "warn", "error", "fatal", "silent"].map((level) => T.Literal(level)),
+    { default: "info" },
+  ),
+  LOG_PROBES: Bool("false"),
+  PASSWORD_MIN_LENGTH: T.Integer({ minimum: 8, maximum: 128, default: 8 }),
+  PASSWORD_HASH_ALGORITHM: T.Union([T.Literal("argon2id"), T.Literal("bcrypt")], { default: "argon2id" }),
+  ARGON2_MEMORY_COST: T.Integer({ minimum: 8192, maximum: 1048576, default: 19456 }),
+  ARGON2_TIME_COST: T.Integer({ minimum: 1, maximum: 20, default: 2 }),
+  BCRYPT_COST: T.Integer({ minimum: 4, maximum: 31, default: 12 }),
+  HASH_CONCURRENCY: T.Integer({ minimum: 1, maximum: 256, default: 2 }),
+  HASH_MAX_QUEUE: T.Integer({ minimum: 0, maximum: 100000, default: 256 }),
+  IDEMPOTENCY_SECRET: T.Optional(T.String({ minLength: 16 })),
+  IDEMPOTENCY_SECRET_VERSION: T.Integer({ minimum: 1, maximum: 32767, default: 1 }),
+  IDEMPOTENCY_PREVIOUS_SECRET: T.Optional(T.String({ minLength: 16 })),
+  IDEMPOTENCY_KEY_REQUIRED: Bool("false"),
+  IDEMPOTENCY_TTL: { ...Duration, default: "24h" },
+  IDEMPOTENCY_LEASE: { ...Duration, default: "30s" },
+  IDEMPOTENCY_SWEEP_INTERVAL: { ...Duration, default: "60s" },
+  OTEL_EXPORTER_OTLP_ENDPOINT: T.Optional(T.String({ pattern: "^https?://" })),
+  OTEL_SERVICE_NAME: T.String({ minLength: 1, default: "signup-service" }),
+  ENABLE_TRACING: T.Optional(Bool()),
+  SHUTDOWN_TIMEOUT: { ...Duration, default: "10s" },
+  RATE_LIMIT_SIGNUP: T.Integer({ minimum: 0, maximum: 1000000, default: 0 }),
+  TRUST_PROXY: Bool("false"),
+});
+type Env = Static<typeof EnvSchema>;
+
+/** Names the FastAPI seed used; teams that bring its `.env` keep working. */
+const SEED_ALIASES: Record<string, keyof Env> = {
+  DB_DSN: "DATABASE_URL",
+  SECRET_KEY: "IDEMPOTENCY_SECRET",
+};
+
+const DEVELOPMENT_SECRET = "signup-service-development-secret-not-for-production";
+
+export type Config = ReturnType<typeof toConfig>;
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n  ${problems.join("\n  ")}`);
+  }
+}
+
+export interface LoadedConfig {
+  config: Config;
+  /** Things worth a log line once a logger exists: aliases used, development defaults. */
+  notices: string[];
+}
+
+export function loadConfig(source: Record<string, string | undefined>): LoadedConfig {
+  const notices: string[] = [];
+  const raw: Record<string, unknown> = {};
+  for (const key of Object.keys(EnvSchema.properties)) {
+    const value = source[key];
+    if (value !== undefined && value !== "") raw[key] = value;
+  }
+  for (const [alias, name] of Object.entries(SEED_ALIASES)) {
+    const value = source[alias];
+    if (value && raw[name] === undefined) {
+      raw[name] = value;
+      notices.push(`${alias} is read as ${name} (seed alias)`);
+    }
+  }
+  if (typeof raw.LOG_LEVEL === "string") raw.LOG_LEVEL = raw.LOG_LEVEL.toLowerCase();
+  for (const key of ["LOG_PROBES", "IDEMPOTENCY_KEY_REQUIRED", "TRUST_PROXY", "ENABLE_TRACING"]) {
+    if (typeof raw[key] === "string") raw[key] = (raw[key] as string).toLowerCase();
+  }
+
+  const withDefaults = Value.Default(EnvSchema, Value.Convert(EnvSchema, raw));
+  const problems = [...Value.Errors(EnvSchema, withDefaults)].map(
+    (error) => `${error.path.slice(1) || "environment"}: ${error.message} (got ${JSON.stringify(error.value)})`,
+  );
+  if (problems.length > 0) throw new ConfigError(problems);
+  const env = withDefaults as Env;
+
+  if (!env.IDEMPOTENCY_SECRET) {
+    if (env.NODE_ENV === "production") {
+      throw new ConfigError(["IDEMPOTENCY_SECRET (or SECRET_KEY): required when NODE_ENV=production"]);
+    }
+    notices.push("IDEMPOTENCY_SECRET is not set: using a development secret (set it in production)");
+  }
+  return { config: toConfig(env), notices };
+}
+
+const isTrue = (value: string | undefined) => value === "true" || value === "1";
+
+function toConfig(env: Env) {
+  const tracingEndpoint =
+    env.ENABLE_TRACING !== undefined && !isTrue(env.ENABLE_TRACING)
+      ? undefined
+      : (env.OTEL_EXPORTER_OTLP_ENDPOINT ?? (isTrue(env.ENABLE_TRACING) ? "http://localhost:4318" : undefined));
+  return {
+    env: env.NODE_ENV,
+    host: env.HOST,
+    port: env.PORT,
+    database: {
+      url: env.DATABASE_URL,
+      readUrl: env.READ_DATABASE_URL,
+      poolMax: env.DATABASE_POOL_MAX,
+      dataDir: env.DATA_DIR,
+    },
+    log: { level: env.LOG_LEVEL, probes: isTrue(env.LOG_PROBES) },
+    password: {
+      minLength: env.PASSWORD_MIN_LENGTH,
+      algorithm: env.PASSWORD_HASH_ALGORITHM,
+      argon2MemoryCost: env.ARGON2_MEMORY_COST,
+      argon2TimeCost: env.ARGON2_TIME_COST,
+      bcryptCost: env.BCRYPT_COST,
+      hashConcurrency: env.HASH_CONCURRENCY,
+      hashMaxQueue: env.HASH_MAX_QUEUE,
+    },
+    idempotency: {
+      secret: env.IDEMPOTENCY_SECRET ?? DEVELOPMENT_SECRET,
+      secretVersion: env.IDEMPOTENCY_SECRET_VERSION,
+      previousSecret: env.IDEMPOTENCY_PREVIOUS_SECRET,
+      keyRequired: isTrue(env.IDEMPOTENCY_KEY_REQUIRED),
+      ttlMs: parseDuration(env.IDEMPOTENCY_TTL),
+      leaseMs: parseDuration(env.IDEMPOTENCY_LEASE),
+      sweepIntervalMs: parseDuration(env.IDEMPOTENCY_SWEEP_INTERVAL),
+    },
+    tracing: { endpoint: tracingEndpoint, serviceName: env.OTEL_SERVICE_NAME },
+    shutdownTimeoutMs: parseDuration(env.SHUTDOWN_TIMEOUT),
+    rateLimit: { signupPerMinute: env.RATE_LIMIT_SIGNUP, trustProxy: isTrue(env.TRUST_PROXY) },
+  };
+}

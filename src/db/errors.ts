@@ -1,0 +1,29 @@
+/** Drizzle wraps driver errors in `cause`; postgres.js and PGlite both carry their code as `code`. */
+function errorCodes(error: unknown): string[] {
+  const codes: string[] = [];
+  for (let current = error; current instanceof Object; current = (current as { cause?: unknown }).cause) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === "string") codes.push(code);
+  }
+  return codes;
+}
+
+export const isUniqueViolation = (error: unknown) => errorCodes(error).includes("23505");
+
+const UNAVAILABLE_CODES = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ETIMEDOUT",
+  "CONNECT_TIMEOUT",
+  "CONNECTION_CLOSED",
+  "CONNECTION_ENDED",
+  "CONNECTION_DESTROYED",
+  "57P01", // admin_shutdown
+  "57P02", // crash_shutdown
+  "57P03", // cannot_connect_now
+  "53300", // too_many_connections
+]);
+
+/** The database cannot answer right now: the client should retry, so this is a 503, not a 500. */
+export const isDatabaseUnavailable = (error: unknown) =>
+  errorCodes(error).some((code) => UNAVAILABLE_CODES.has(code) || code.startsWith("08"));

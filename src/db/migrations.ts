@@ -1,0 +1,29 @@
+import { createHash } from "node:crypto";
+import type { MigrationMeta } from "drizzle-orm/migrator";
+import journal from "../../drizzle/meta/_journal.json";
+import init from "../../drizzle/0000_init.sql" with { type: "text" };
+
+/**
+ * Migrations are imported, not read from disk, so the compiled binary carries them and runs
+ * from an empty folder. `bun run db:generate` writes the SQL; add its import here
+ * (test/unit/migrations.test.ts fails when one is missing).
+ */
+export const migrationFiles: Record<string, string> = {
+  "0000_init": init,
+};
+
+export const journalTags = journal.entries.map((entry) => entry.tag);
+
+/** The same shape Drizzle's own file reader produces. */
+export function embeddedMigrations(): MigrationMeta[] {
+  return journal.entries.map((entry) => {
+    const query = migrationFiles[entry.tag];
+    if (query === undefined) throw new Error(`migration ${entry.tag} is in the journal but not embedded`);
+    return {
+      sql: query.split("--> statement-breakpoint"),
+      bps: entry.breakpoints,
+      folderMillis: entry.when,
+      hash: createHash("sha256").update(query).digest("hex"),
+    };
+  });
+}

@@ -1,0 +1,48 @@
+import { sql } from "drizzle-orm";
+import { drizzle } from "drizzle-orm/postgres-js";
+import postgres from "postgres";
+import type { DatabaseHandle } from "./database";
+import * as schema from "./schema";
+
+export interface PostgresOptions {
+  url: string;
+  readUrl?: string;
+  poolMax: number;
+}
+
+function connect(url: string, max: number) {
+  return postgres(url, {
+    max,
+    // Fail fast when the server is away: a request answers 503 instead of hanging.
+    connect_timeout: 2,
+    idle_timeout: 60,
+    onnotice: () => {},
+    connection: { application_name: "signup-service" },
+  });
+}
+
+export function openPostgres(options: PostgresOptions): DatabaseHandle {
+  const client = connect(options.url, options.poolMax);
+  const readClient = options.readUrl ? connect(options.readUrl, options.poolMax) : undefined;
+  const db = drizzle(client, { schema });
+  const readDb = readClient ? drizzle(readClient, { schema }) : db;
+  return {
+    driver: "postgres",
+    db,
+    readDb,
+    async withSingleSession(fn) {
+      const single = connect(options.url, 1);
+      try {
+        return await fn(drizzle(single, { schema }));
+      } finally {
+        await single.end({ timeout: 5 });
+      }
+    },
+    async ping() {
+      await db.execute(sql`select 1`);
+    },
+    async close() {
+      await Promise.all([client.end({ timeout: 5 }), readClient?.end({ timeout: 5 })]);
+    },
+  };
+}

@@ -1,0 +1,50 @@
+import { sql } from "drizzle-orm";
+import { index, integer, pgTable, primaryKey, smallint, text, timestamp, uuid, varchar } from "drizzle-orm/pg-core";
+
+const timestamptz = (name: string) => timestamp(name, { withTimezone: true, mode: "date" });
+
+/** Write model: the only table that holds the password hash. */
+export const users = pgTable("users", {
+  id: uuid("id").primaryKey(),
+  name: varchar("name", { length: 255 }).notNull(),
+  email: varchar("email", { length: 254 }).notNull(),
+  emailNormalized: varchar("email_normalized", { length: 254 }).notNull().unique("users_email_normalized_key"),
+  passwordHash: text("password_hash").notNull(),
+  displayName: varchar("display_name", { length: 255 }).notNull(),
+  createdAt: timestamptz("created_at").notNull(),
+  updatedAt: timestamptz("updated_at").notNull(),
+});
+
+/** Read model: what queries see. Written in the same statement as `users`; no hash, ever. */
+export const usersRead = pgTable("users_read", {
+  id: uuid("id").primaryKey(),
+  name: varchar("name", { length: 255 }).notNull(),
+  email: varchar("email", { length: 254 }).notNull(),
+  displayName: varchar("display_name", { length: 255 }).notNull(),
+  createdAt: timestamptz("created_at").notNull(),
+});
+
+export const idempotencyKeys = pgTable(
+  "idempotency_keys",
+  {
+    scope: varchar("scope", { length: 64 }).notNull(),
+    key: varchar("key", { length: 255 }).notNull(),
+    /** HMAC-SHA256 of the canonical request body, hex; never a plain hash. */
+    fingerprint: varchar("fingerprint", { length: 64 }).notNull(),
+    secretVersion: smallint("secret_version").notNull(),
+    state: varchar("state", { length: 16, enum: ["in_progress", "completed"] }).notNull(),
+    /** Changes on every claim, so a request whose lease was taken over cannot complete it. */
+    leaseToken: uuid("lease_token"),
+    lockedUntil: timestamptz("locked_until"),
+    responseStatus: integer("response_status"),
+    /** Stored as text, not jsonb: a replay must be byte-identical and jsonb reorders keys. */
+    responseBody: text("response_body"),
+    responseLocation: text("response_location"),
+    createdAt: timestamptz("created_at").notNull().default(sql`now()`),
+    expiresAt: timestamptz("expires_at").notNull(),
+  },
+  (table) => [
+    primaryKey({ columns: [table.scope, table.key] }),
+    index("idempotency_keys_expires_at_idx").on(table.expiresAt),
+  ],
+);

@@ -1,0 +1,20 @@
+import { t } from "elysia";
+
+export const SERVICE_NAME = "signup-service";
+
+export const livenessSchema = t.Object({
+  status: t.Literal("healthy"),
+  service: t.String({ examples: [SERVICE_NAME] }),
+  timestamp: t.String({ format: "date-time" }),
+  uptime_seconds: t.Number(),
+});
+
+/** Liveness: answers without any I/O, so a slow database never gets the process restarted. */
+export function liveness(startedAt: number) {
+  return {
+    status: "healthy" as const,
+    service: SERVICE_NAME,
+    timestamp: new Date().toISOString(),
+    uptime_seconds: Math.round((performance.now() - startedAt) / 100) / 10,
+  };
+}

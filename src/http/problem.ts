@@ -1,0 +1,47 @@
+/** RFC 9457 problem details. `type` URIs are URNs: stable identifiers, not links. */
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail?: string;
+  instance?: string;
+  request_id?: string;
+  [extension: string]: unknown;
+}
+
+export const PROBLEM_CONTENT_TYPE = "application/problem+json";
+
+export const problemType = (slug: string) => `urn:signup-service:problem:${slug}`;
+
+/** A failure with a known answer: thrown anywhere, rendered as problem+json by the error hook. */
+export class ProblemError extends Error {
+  constructor(
+    readonly status: number,
+    readonly slug: string,
+    readonly title: string,
+    readonly detail?: string,
+    readonly headers: Record<string, string> = {},
+    readonly extensions: Record<string, unknown> = {},
+  ) {
+    super(detail ?? title);
+  }
+
+  toProblem(instance: string, requestId: string): Problem {
+    return {
+      type: problemType(this.slug),
+      title: this.title,
+      status: this.status,
+      ...(this.detail === undefined ? {} : { detail: this.detail }),
+      instance,
+      request_id: requestId,
+      ...this.extensions,
+    };
+  }
+}
+
+export function problemResponse(problem: Problem, headers: Record<string, string> = {}): Response {
+  return new Response(JSON.stringify(problem), {
+    status: problem.status,
+    headers: { ...headers, "content-type": PROBLEM_CONTENT_TYPE },
+  });
+}

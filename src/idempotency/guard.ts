@@ -1,0 +1,134 @@
+import { ProblemError } from "../http/problem";
+import type { Fingerprint, Fingerprinter } from "./fingerprint";
+import type { IdempotencyStatements } from "./store";
+
+/** What a replay gives back, byte for byte. */
+export interface StoredResponse {
+  status: number;
+  body: string;
+  location?: string;
+}
+
+/** Proof of ownership of a claimed key; completing with it fails once another request took over. */
+export interface KeyLease {
+  scope: string;
+  key: string;
+  leaseToken: string;
+}
+
+export interface Execution {
+  response: StoredResponse;
+  /** True when the execution already wrote the response under the key in its own statement. */
+  persisted: boolean;
+}
+
+export type IdempotencyOutcome = "claimed" | "taken_over" | "replayed" | "mismatch" | "in_progress" | "released";
+
+export interface IdempotencyGuardOptions {
+  statements: IdempotencyStatements;
+  fingerprinter: Fingerprinter;
+  ttlMs: number;
+  leaseMs: number;
+  onOutcome?: (outcome: IdempotencyOutcome) => void;
+}
+
+/** How many times a claim is retried when the record it lost to vanished before it could be read. */
+const CLAIM_ATTEMPTS = 3;
+
+/**
+ * Runs a request at most once per key: claims the key, replays a completed response, refuses a
+ * different payload (422) or a concurrent twin (409), and releases the claim when the execution
+ * fails for a reason that is not the client's, so a retry runs again.
+ */
+export function createIdempotencyGuard(options: IdempotencyGuardOptions) {
+  const { statements, fingerprinter, onOutcome = () => {} } = options;
+
+  async function claimOrReplay(
+    scope: string,
+    key: string,
+    body: unknown,
+    fingerprint: Fingerprint,
+  ): Promise<{ lease: KeyLease } | { replay: StoredResponse }> {
+    for (let attempt = 0; attempt < CLAIM_ATTEMPTS; attempt++) {
+      const leaseToken = Bun.randomUUIDv7();
+      const [claimed] = await statements.claim.execute({
+        scope,
+        key,
+        fingerprint: fingerprint.value,
+        secretVersion: fingerprint.secretVersion,
+        leaseToken,
+        leaseMs: options.leaseMs,
+        ttlMs: options.ttlMs,
+      });
+      if (claimed) {
+        onOutcome(claimed.tookOver ? "taken_over" : "claimed");
+        return { lease: { scope, key, leaseToken } };
+      }
+      const [existing] = await statements.lookup.execute({ scope, key });
+      if (!existing) continue;
+      const stored = { value: existing.fingerprint, secretVersion: existing.secretVersion };
+      if (!fingerprinter.matches(stored, body, fingerprint)) {
+        onOutcome("mismatch");
+        throw new ProblemError(
+          422,
+          "idempotency-key-reused",
+          "Idempotency-Key reused with a different payload",
+          "This Idempotency-Key was already used with a different request body; use a new key for a new request",
+        );
+      }
+      if (existing.state === "completed" && existing.responseStatus !== null && existing.responseBody !== null) {
+        onOutcome("replayed");
+        const response: StoredResponse = { status: existing.responseStatus, body: existing.responseBody };
+        if (existing.responseLocation) response.location = existing.responseLocation;
+        return { replay: response };
+      }
+      if (existing.leaseRemainingMs > 0) {
+        onOutcome("in_progress");
+        const retryAfter = String(Math.max(1, Math.ceil(existing.leaseRemainingMs / 1000)));
+        throw new ProblemError(
+          409,
+          "idempotency-key-in-progress",
+          "Request with this Idempotency-Key is in progress",
+          "Another request with this Idempotency-Key is being processed; retry after the delay given in Retry-After",
+          { "retry-after": retryAfter },
+        );
+      }
+    }
+    throw new Error(`idempotency claim for ${scope} did not settle after ${CLAIM_ATTEMPTS} attempts`);
+  }
+
+  return {
+    fingerprint: (body: unknown) => fingerprinter.of(body),
+
+    async run(
+      scope: string,
+      key: string,
+      body: unknown,
+      execute: (lease: KeyLease) => Promise<Execution>,
+    ): Promise<{ response: StoredResponse; replayed: boolean }> {
+      const claim = await claimOrReplay(scope, key, body, fingerprinter.of(body));
+      if ("replay" in claim) return { response: claim.replay, replayed: true };
+      const { lease } = claim;
+      let execution: Execution;
+      try {
+        execution = await execute(lease);
+      } catch (error) {
+        await statements.release.execute({ ...lease }).catch(() => {});
+        onOutcome("released");
+        throw error;
+      }
+      if (!execution.persisted) {
+        const { status, body: responseBody, location } = execution.response;
+        await statements.complete.execute({
+          ...lease,
+          responseStatus: status,
+          responseBody,
+          responseLocation: location ?? null,
+        });
+      }
+      return { response: execution.response, replayed: false };
+    },
+  };
+}
+
+export type IdempotencyGuard = ReturnType<typeof createIdempotencyGuard>;

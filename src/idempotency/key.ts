@@ -1,0 +1,22 @@
+import { ProblemError } from "../http/problem";
+
+const VISIBLE_ASCII = /^[\x21-\x7e]{1,255}$/;
+
+/**
+ * `Idempotency-Key` as the IETF draft sends it (a quoted structured-field string) or bare.
+ * Both spell the same key. Returns undefined when the header is absent.
+ */
+export function parseIdempotencyKey(header: string | null): string | undefined {
+  if (header === null) return undefined;
+  const quoted = header.length >= 2 && header.startsWith('"') && header.endsWith('"');
+  const key = quoted ? header.slice(1, -1) : header;
+  if (!VISIBLE_ASCII.test(key) || (quoted && key.includes('"'))) {
+    throw new ProblemError(
+      400,
+      "invalid-idempotency-key",
+      "Invalid Idempotency-Key",
+      "Idempotency-Key must be 1-255 visible ASCII characters, optionally in double quotes",
+    );
+  }
+  return key;
+}

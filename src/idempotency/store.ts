@@ -1,0 +1,98 @@
+import { and, eq, gt, sql } from "drizzle-orm";
+import type { Database } from "../db/database";
+import { idempotencyKeys } from "../db/schema";
+
+const p = sql.placeholder;
+const keyMatches = sql`${idempotencyKeys.scope} = ${p("scope")} and ${idempotencyKeys.key} = ${p("key")}`;
+const leaseMatches = sql`${keyMatches} and ${idempotencyKeys.leaseToken} = ${p("leaseToken")}`;
+
+/**
+ * Marks a claimed key completed with its response, only while `leaseToken` still owns it.
+ * The signup statement embeds this same update as a CTE, so the user and its key commit together.
+ */
+export const completeKeyQuery = (db: Database) =>
+  db
+    .update(idempotencyKeys)
+    .set({
+      state: "completed",
+      responseStatus: sql`${p("responseStatus")}::int`,
+      responseBody: sql`${p("responseBody")}::text`,
+      responseLocation: sql`${p("responseLocation")}::text`,
+      leaseToken: null,
+      lockedUntil: null,
+    })
+    .where(leaseMatches)
+    .returning({ key: idempotencyKeys.key });
+
+/** A millisecond count from a placeholder, as an interval added to the database's clock. */
+const fromNow = (placeholder: string) => sql`now() + ${p(placeholder)}::bigint * interval '1 millisecond'`;
+
+export function prepareIdempotencyStatements(db: Database) {
+  return {
+    /**
+     * One atomic statement: inserts a new claim, or takes over a record that has expired or
+     * whose owner's lease ran out (same payload only). Returns a row only to the winner.
+     */
+    claim: db
+      .insert(idempotencyKeys)
+      .values({
+        scope: sql`${p("scope")}`,
+        key: sql`${p("key")}`,
+        fingerprint: sql`${p("fingerprint")}`,
+        secretVersion: sql`${p("secretVersion")}::smallint`,
+        state: "in_progress",
+        leaseToken: sql`${p("leaseToken")}::uuid`,
+        lockedUntil: fromNow("leaseMs"),
+        createdAt: sql`now()`,
+        expiresAt: fromNow("ttlMs"),
+      })
+      .onConflictDoUpdate({
+        target: [idempotencyKeys.scope, idempotencyKeys.key],
+        set: {
+          fingerprint: sql`excluded.fingerprint`,
+          secretVersion: sql`excluded.secret_version`,
+          state: "in_progress",
+          leaseToken: sql`excluded.lease_token`,
+          lockedUntil: sql`excluded.locked_until`,
+          responseStatus: null,
+          responseBody: null,
+          responseLocation: null,
+          createdAt: sql`excluded.created_at`,
+          expiresAt: sql`excluded.expires_at`,
+        },
+        setWhere: sql`${idempotencyKeys.expiresAt} <= now() or (${idempotencyKeys.state} = 'in_progress'
+          and ${idempotencyKeys.lockedUntil} <= now() and ${idempotencyKeys.fingerprint} = excluded.fingerprint)`,
+      })
+      // xmax is set only on the update path: tells a takeover from a fresh claim.
+      .returning({ tookOver: sql<boolean>`xmax <> 0` })
+      .prepare("idempotency_claim"),
+
+    /** An expired record counts as absent, whatever the sweeper has done. */
+    lookup: db
+      .select({
+        fingerprint: idempotencyKeys.fingerprint,
+        secretVersion: idempotencyKeys.secretVersion,
+        state: idempotencyKeys.state,
+        responseStatus: idempotencyKeys.responseStatus,
+        responseBody: idempotencyKeys.responseBody,
+        responseLocation: idempotencyKeys.responseLocation,
+        leaseRemainingMs: sql<number>`greatest(0, ceil(extract(epoch from (${idempotencyKeys.lockedUntil} - now())) * 1000))::int`,
+      })
+      .from(idempotencyKeys)
+      .where(
+        and(
+          eq(idempotencyKeys.scope, p("scope")),
+          eq(idempotencyKeys.key, p("key")),
+          gt(idempotencyKeys.expiresAt, sql`now()`),
+        ),
+      )
+      .prepare("idempotency_lookup"),
+
+    complete: completeKeyQuery(db).prepare("idempotency_complete"),
+
+    /** Frees a claim whose request failed for a reason that is not the client's, so a retry runs. */
+    release: db.delete(idempotencyKeys).where(leaseMatches).prepare("idempotency_release"),
+  };
+}
+
+export type IdempotencyStatements = ReturnType<typeof prepareIdempotencyStatements>;

@@ -1,0 +1,63 @@
+#!/usr/bin/env bun
+import { ConfigError, loadConfig } from "./config";
+import { migrate } from "./db/migrate";
+import { openDatabase } from "./db/open";
+import { createLogger } from "./observability/logger";
+import { serve } from "./server";
+import { VERSION } from "./version";
+
+const HELP = `signup-service ${VERSION}: user signup API with idempotency, on PostgreSQL or embedded PGlite
+
+Usage: signup-service [command]
+
+Commands:
+  serve        apply pending migrations, then serve HTTP (the default)
+  migrate      apply pending migrations and exit
+  --help, -h   show this help
+  --version    print the version
+
+Configuration comes from the environment and .env; see .env.sample.
+Without DATABASE_URL the embedded database keeps its files under DATA_DIR (default ./data).`;
+
+async function main(args: string[]): Promise<number> {
+  const command = args[0] ?? "serve";
+  if (command === "--help" || command === "-h" || command === "help") {
+    console.log(HELP);
+    return 0;
+  }
+  if (command === "--version" || command === "-v" || command === "version") {
+    console.log(VERSION);
+    return 0;
+  }
+  if (command !== "serve" && command !== "migrate") {
+    console.error(`unknown command: ${command}\n\n${HELP}`);
+    return 2;
+  }
+
+  let loaded: ReturnType<typeof loadConfig>;
+  try {
+    loaded = loadConfig(process.env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(`signup-service: ${error.message}`);
+      return 1;
+    }
+    throw error;
+  }
+  const { config, notices } = loaded;
+  const logger = createLogger(config.log.level);
+  for (const notice of notices) logger.warn(notice);
+
+  if (command === "migrate") {
+    const database = await openDatabase(config.database);
+    await migrate(database);
+    await database.close();
+    logger.info({ driver: database.driver }, "migrations applied");
+    return 0;
+  }
+  await serve(config, logger);
+  return -1;
+}
+
+const code = await main(process.argv.slice(2));
+if (code >= 0) process.exit(code);

@@ -1,0 +1,101 @@
+import { isUniqueViolation } from "../db/errors";
+import { ProblemError, type Problem, problemType } from "../http/problem";
+import type { Execution, KeyLease } from "../idempotency/guard";
+import { type SignupInput, type UserView, normalizeEmail } from "./model";
+import type { PasswordHasher } from "./password-hasher";
+import type { UserStatements } from "./statements";
+
+export type SignupResult = "success" | "duplicate";
+
+export interface SignupDependencies {
+  statements: UserStatements;
+  hasher: PasswordHasher;
+  onResult?: (result: SignupResult) => void;
+}
+
+export interface SignupRequest {
+  input: SignupInput;
+  /** Where the answer is addressed; goes into a problem's `instance` and `request_id`. */
+  instance: string;
+  requestId: string;
+  /** Present for a keyed request: the response commits under this key with the user. */
+  lease?: KeyLease;
+}
+
+/**
+ * The signup command. Checks for a duplicate before paying for a hash, then writes `users`,
+ * `users_read` and (with a key) the idempotency record in one statement.
+ */
+export function createSignup(deps: SignupDependencies) {
+  const { statements, hasher, onResult = () => {} } = deps;
+
+  function duplicate(request: SignupRequest): Execution {
+    onResult("duplicate");
+    const problem: Problem = {
+      type: problemType("duplicate-email"),
+      title: "Email already registered",
+      status: 409,
+      detail: `User with email ${request.input.email} already exists`,
+      instance: request.instance,
+      request_id: request.requestId,
+    };
+    return { response: { status: 409, body: JSON.stringify(problem) }, persisted: false };
+  }
+
+  return async function signup(request: SignupRequest): Promise<Execution> {
+    const { input, lease } = request;
+    const emailNormalized = normalizeEmail(input.email);
+    const [taken] = await statements.emailTaken.execute({ emailNormalized });
+    if (taken) return duplicate(request);
+
+    const passwordHash = await hasher.hash(input.password);
+    const id = Bun.randomUUIDv7();
+    const user: UserView = {
+      id,
+      name: input.name,
+      email: input.email,
+      display_name: input.display_name,
+      created_at: new Date().toISOString(),
+    };
+    const body = JSON.stringify(user);
+    const location = `/users/${id}`;
+    const row = {
+      id,
+      name: input.name,
+      email: input.email,
+      emailNormalized,
+      passwordHash,
+      displayName: input.display_name,
+      createdAt: user.created_at,
+    };
+    try {
+      if (lease) {
+        const inserted = await statements.insertUserCompletingKey.execute({
+          ...row,
+          ...lease,
+          responseStatus: 201,
+          responseBody: body,
+          responseLocation: location,
+        });
+        if (inserted.length === 0) {
+          throw new ProblemError(
+            409,
+            "idempotency-key-in-progress",
+            "Request with this Idempotency-Key is in progress",
+            "This request took too long and another request with the same Idempotency-Key took over; retry to get its result",
+            { "retry-after": "1" },
+          );
+        }
+      } else {
+        await statements.insertUser.execute(row);
+      }
+    } catch (error) {
+      if (isUniqueViolation(error)) return duplicate(request);
+      throw error;
+    }
+    onResult("success");
+    return { response: { status: 201, body, location }, persisted: lease !== undefined };
+  };
+}
+
+export type Signup = ReturnType<typeof createSignup>;

@@ -1,0 +1,75 @@
+import { eq, sql } from "drizzle-orm";
+import type { Database } from "../db/database";
+import { users, usersRead } from "../db/schema";
+import { completeKeyQuery } from "../idempotency/store";
+
+const p = sql.placeholder;
+
+/**
+ * Every per-request statement, prepared once. A signup is ONE statement (data-modifying CTEs):
+ * `users`, `users_read` and, for a keyed request, the idempotency record commit together in a
+ * single round trip, with no transaction held open across the network.
+ */
+export function prepareUserStatements(db: Database, readDb: Database) {
+  const completedKey = db.$with("completed_key").as(completeKeyQuery(db));
+
+  // Column order follows the `users` table definition; the integration suite would fail on a mismatch.
+  const userRow = sql`select ${p("id")}::uuid, ${p("name")}::varchar, ${p("email")}::varchar,
+    ${p("emailNormalized")}::varchar, ${p("passwordHash")}::text, ${p("displayName")}::varchar,
+    ${p("createdAt")}::timestamptz, ${p("createdAt")}::timestamptz`;
+
+  const insertedUser = (completingKey: boolean) =>
+    db.$with("inserted_user").as(
+      db
+        .insert(users)
+        .select(completingKey ? sql`${userRow} from ${completedKey}` : userRow)
+        .returning({
+          id: users.id,
+          name: users.name,
+          email: users.email,
+          displayName: users.displayName,
+          createdAt: users.createdAt,
+        }),
+    );
+
+  const insertReadModel = (inserted: ReturnType<typeof insertedUser>) =>
+    sql`select id, name, email, display_name, created_at from ${inserted}`;
+
+  const plainInsert = insertedUser(false);
+  const keyedInsert = insertedUser(true);
+
+  return {
+    emailTaken: db
+      .select({ id: users.id })
+      .from(users)
+      .where(eq(users.emailNormalized, p("emailNormalized")))
+      .limit(1)
+      .prepare("email_taken"),
+    insertUser: db
+      .with(plainInsert)
+      .insert(usersRead)
+      .select(insertReadModel(plainInsert))
+      .returning({ id: usersRead.id })
+      .prepare("insert_user"),
+    /** Inserts nothing when the lease token no longer owns the key (another request took it over). */
+    insertUserCompletingKey: db
+      .with(completedKey, keyedInsert)
+      .insert(usersRead)
+      .select(insertReadModel(keyedInsert))
+      .returning({ id: usersRead.id })
+      .prepare("insert_user_completing_key"),
+    findUser: readDb
+      .select({
+        id: usersRead.id,
+        name: usersRead.name,
+        email: usersRead.email,
+        display_name: usersRead.displayName,
+        created_at: usersRead.createdAt,
+      })
+      .from(usersRead)
+      .where(eq(usersRead.id, p("id")))
+      .prepare("find_user"),
+  };
+}
+
+export type UserStatements = ReturnType<typeof prepareUserStatements>;
