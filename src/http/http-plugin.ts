@@ -30,7 +30,11 @@ export function httpPlugin({ logger, requestIds, passwordMinLength }: HttpPlugin
           problem = new ProblemError(404, "not-found", "Not Found", `No route for ${request.method} ${instance}`);
           break;
         case "PARSE":
-          problem = new ProblemError(400, "malformed-body", "Malformed Body", "The request body could not be parsed");
+          // Elysia wraps whatever a body parser throws; ours throws the precise problem.
+          problem =
+            error.cause instanceof ProblemError
+              ? error.cause
+              : new ProblemError(400, "malformed-body", "Malformed Body", "The request body could not be parsed");
           break;
         case "VALIDATION":
           problem = new ProblemError(422, "validation", "Validation Failed", `The request ${error.type} is invalid`, {}, {

@@ -3,3 +3,17 @@ declare module "*.sql" {
   const contents: string;
   export default contents;
 }
+
+/** Files imported `with { type: "file" }` arrive as a path (inside the binary once compiled). */
+declare module "*.tar.gz" {
+  const path: string;
+  export default path;
+}
+declare module "@electric-sql/pglite/pglite.data" {
+  const path: string;
+  export default path;
+}
+declare module "@electric-sql/pglite/pglite.wasm" {
+  const path: string;
+  export default path;
+}

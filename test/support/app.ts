@@ -1,0 +1,46 @@
+import pino from "pino";
+import { buildApp } from "../../src/app";
+import { loadConfig } from "../../src/config";
+import type { DatabaseHandle } from "../../src/db/database";
+
+export const TEST_SECRET = "test-idempotency-secret-0123456789";
+
+export function testConfig(overrides: Record<string, string> = {}) {
+  return loadConfig({ NODE_ENV: "test", IDEMPOTENCY_SECRET: TEST_SECRET, LOG_LEVEL: "silent", ...overrides }).config;
+}
+
+/** The real app on a test database; requests go through `app.handle`, no socket. */
+export function createTestApp(handle: DatabaseHandle, overrides: Record<string, string> = {}) {
+  const config = testConfig(overrides);
+  const app = buildApp({ config, database: handle, logger: pino({ level: "silent" }) });
+  return { app, config };
+}
+
+export const BASE = "http://localhost";
+
+let counter = 0;
+/** A valid signup body with an email no other test uses. */
+export function signupBody(overrides: Record<string, unknown> = {}) {
+  counter++;
+  return {
+    name: "Ana",
+    email: `ana.${Date.now()}.${counter}@example.com`,
+    password: "S3guro!123",
+    display_name: "Ana G",
+    ...overrides,
+  };
+}
+
+/** A POST /signup; a string or bytes go as they are, anything else as JSON. */
+export function postSignup(body: unknown, headers: Record<string, string> = {}) {
+  return new Request(`${BASE}/signup`, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...headers },
+    body: typeof body === "string" || body instanceof Uint8Array ? body : JSON.stringify(body),
+  });
+}
+
+export const get = (path: string, headers: Record<string, string> = {}) => new Request(`${BASE}${path}`, { headers });
+
+/** The body of a response as JSON, loosely typed: tests assert its shape. */
+export const json = (response: Response): Promise<any> => response.json();
