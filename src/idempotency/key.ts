@@ -8,9 +8,10 @@ const VISIBLE_ASCII = /^[\x21-\x7e]{1,255}$/;
  */
 export function parseIdempotencyKey(header: string | null): string | undefined {
   if (header === null) return undefined;
-  const quoted = header.length >= 2 && header.startsWith('"') && header.endsWith('"');
+  const quoted = header.startsWith('"') || header.endsWith('"');
   const key = quoted ? header.slice(1, -1) : header;
-  if (!VISIBLE_ASCII.test(key) || (quoted && key.includes('"'))) {
+  const wellQuoted = !quoted || (header.length >= 3 && header.startsWith('"') && header.endsWith('"') && !key.includes('"'));
+  if (!VISIBLE_ASCII.test(key) || !wellQuoted) {
     throw new ProblemError(
       400,
       "invalid-idempotency-key",
