@@ -1,6 +1,7 @@
 import { buildApp } from "./app";
 import type { Config } from "./config";
 import { migrate } from "./db/migrate";
+import { createSweeper } from "./idempotency/sweeper";
 import { openDatabase } from "./db/open";
 import { MAX_BODY_BYTES } from "./http/json-body";
 import type { Logger } from "./observability/logger";
@@ -15,6 +16,8 @@ export async function serve(config: Config, logger: Logger) {
       : "using PostgreSQL",
   );
   await migrate(database);
+  const sweeper = createSweeper({ db: database.db, intervalMs: config.idempotency.sweepIntervalMs, logger });
+  sweeper.start();
   const app = buildApp({ config, database, logger }).listen({
     hostname: config.host,
     port: config.port,
@@ -25,6 +28,7 @@ export async function serve(config: Config, logger: Logger) {
   const stop = async (signal: string) => {
     logger.info({ signal }, "shutting down");
     await app.stop();
+    await sweeper.stop();
     await database.close();
     process.exit(0);
   };

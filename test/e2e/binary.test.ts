@@ -1,0 +1,102 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { rmSync } from "node:fs";
+import { join } from "node:path";
+import postgres from "postgres";
+import { binaryInEmptyFolder, buildBinary, startService } from "../support/binary";
+import { createEmptyPostgresDatabase, postgresUrl } from "../support/databases";
+
+const signup = (url: string, email: string, headers: Record<string, string> = {}) =>
+  fetch(`${url}/signup`, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...headers },
+    body: JSON.stringify({ name: "Ana", email, password: "S3guro!123", display_name: "Ana G" }),
+  });
+
+describe("the compiled binary", () => {
+  let folder: ReturnType<typeof binaryInEmptyFolder>;
+
+  beforeAll(async () => {
+    await buildBinary();
+    folder = binaryInEmptyFolder();
+  });
+  afterAll(() => rmSync(folder.dir, { recursive: true, force: true }));
+
+  test("--version, --help and a bad setting answer as a CLI should", () => {
+    const version = Bun.spawnSync([folder.binary, "--version"], { cwd: folder.dir });
+    expect(version.exitCode).toBe(0);
+    expect(version.stdout.toString().trim()).toMatch(/^\d+\.\d+\.\d+$/);
+    const help = Bun.spawnSync([folder.binary, "--help"], { cwd: folder.dir });
+    expect(help.exitCode).toBe(0);
+    expect(help.stdout.toString()).toContain("migrate");
+    const bad = Bun.spawnSync([folder.binary], { cwd: folder.dir, env: { PORT: "not-a-port" } });
+    expect(bad.exitCode).toBe(1);
+    expect(bad.stderr.toString()).toContain("PORT");
+    const unknown = Bun.spawnSync([folder.binary, "frobnicate"], { cwd: folder.dir });
+    expect(unknown.exitCode).toBe(2);
+  });
+
+  test("alone in an empty folder it serves on the embedded database, and keeps its data across restarts", async () => {
+    const first = await startService(folder.binary, { cwd: folder.dir });
+    expect(first.lines.join("\n")).toContain("using the embedded database (PGlite)");
+    const created = await signup(first.url, "binary@example.com");
+    expect(created.status).toBe(201);
+    const user = (await created.json()) as { id: string };
+    expect((await fetch(`${first.url}/users/${user.id}`)).status).toBe(200);
+    expect(await first.stop()).toBe(0);
+
+    const second = await startService(folder.binary, { cwd: folder.dir });
+    const read = await fetch(`${second.url}/users/${user.id}`);
+    expect(read.status).toBe(200);
+    expect(await read.json()).toEqual(user as never);
+    expect(await second.stop()).toBe(0);
+    expect(await Bun.file(join(folder.dir, "data", "PG_VERSION")).exists()).toBe(true);
+  });
+});
+
+if (postgresUrl) {
+  describe("the compiled binary on PostgreSQL", () => {
+    let folder: ReturnType<typeof binaryInEmptyFolder>;
+    let database: Awaited<ReturnType<typeof createEmptyPostgresDatabase>>;
+
+    beforeAll(async () => {
+      await buildBinary();
+      folder = binaryInEmptyFolder();
+      database = await createEmptyPostgresDatabase();
+    });
+    afterAll(async () => {
+      await database.drop();
+      rmSync(folder.dir, { recursive: true, force: true });
+    });
+
+    test("two copies started together on a fresh database both come up and share it", async () => {
+      const env = { DATABASE_URL: database.url };
+      const [a, b] = await Promise.all([
+        startService(folder.binary, { cwd: folder.dir, env }),
+        startService(folder.binary, { cwd: folder.dir, env }),
+      ]);
+      try {
+        expect(a.lines.join("\n")).toContain("using PostgreSQL");
+        const created = await signup(a.url, "twin@example.com");
+        expect(created.status).toBe(201);
+        const { id } = (await created.json()) as { id: string };
+        expect((await fetch(`${b.url}/users/${id}`)).status).toBe(200);
+        expect((await signup(b.url, "TWIN@example.com")).status).toBe(409);
+      } finally {
+        expect(await a.stop()).toBe(0);
+        expect(await b.stop()).toBe(0);
+      }
+      const sql = postgres(database.url, { max: 1 });
+      const applied = await sql`select count(*)::int as n from drizzle.__drizzle_migrations`;
+      await sql.end();
+      expect(applied[0]!.n).toBe(1);
+    });
+
+    test("`migrate` applies migrations and exits 0; a second run is a no-op", () => {
+      for (let run = 0; run < 2; run++) {
+        const result = Bun.spawnSync([folder.binary, "migrate"], { cwd: folder.dir, env: { DATABASE_URL: database.url } });
+        expect(result.exitCode).toBe(0);
+        expect(result.stdout.toString()).toContain("migrations applied");
+      }
+    });
+  });
+}
