@@ -1,56 +1,89 @@
 import { Elysia } from "elysia";
 import type { Config } from "./config";
 import type { DatabaseHandle } from "./db/database";
-import { liveness } from "./health/liveness";
+import { docsPlugin } from "./docs/docs-plugin";
+import { createReadiness } from "./health/readiness";
+import { operationsRoutes } from "./health/routes";
 import { httpPlugin } from "./http/http-plugin";
-import { RequestIdRegistry } from "./http/request-context";
+import { RequestContexts } from "./http/request-context";
 import { createFingerprinter } from "./idempotency/fingerprint";
 import { createIdempotencyGuard } from "./idempotency/guard";
 import { prepareIdempotencyStatements } from "./idempotency/store";
 import type { Logger } from "./observability/logger";
+import { createMetrics } from "./observability/metrics";
+import { type Tracing, withoutTracing } from "./observability/tracing";
 import { AdmissionGate } from "./users/admission-gate";
 import { createPasswordHasher, hashAlgorithmFrom } from "./users/password-hasher";
 import { userRoutes } from "./users/routes";
 import { createSignup } from "./users/signup";
 import { prepareUserStatements } from "./users/statements";
+import { VERSION } from "./version";
 
 export interface AppDependencies {
   config: Config;
   database: DatabaseHandle;
   logger: Logger;
+  tracing?: Tracing;
 }
 
 /** The composition root: everything the app needs comes in here, so tests build it with no globals. */
-export function buildApp({ config, database, logger }: AppDependencies) {
+export function buildApp({ config, database, logger, tracing = withoutTracing }: AppDependencies) {
   const startedAt = performance.now();
-  const requestIds = new RequestIdRegistry();
+  const contexts = new RequestContexts();
   const hashGate = new AdmissionGate(config.password.hashConcurrency, config.password.hashMaxQueue);
-  const hasher = createPasswordHasher(hashAlgorithmFrom(config.password), hashGate);
-  const userStatements = prepareUserStatements(database.db, database.readDb);
+  const metrics = createMetrics({
+    hashesInFlight: () => hashGate.inFlight,
+    hashesQueued: () => hashGate.queued,
+    databasePoolMax: database.driver === "postgres" ? config.database.poolMax : 1,
+  });
+  const { spans } = tracing;
+  const hasher = createPasswordHasher(hashAlgorithmFrom(config.password), hashGate, metrics.hashSeconds);
+  const userStatements = prepareUserStatements(database.db, database.readDb, spans);
   const { secret, secretVersion, previousSecret } = config.idempotency;
   const guard = createIdempotencyGuard({
-    statements: prepareIdempotencyStatements(database.db),
+    statements: prepareIdempotencyStatements(database.db, spans),
     fingerprinter: createFingerprinter({
       current: { secret, version: secretVersion },
       previous: previousSecret ? { secret: previousSecret, version: secretVersion - 1 } : undefined,
     }),
     ttlMs: config.idempotency.ttlMs,
     leaseMs: config.idempotency.leaseMs,
+    spans,
+    onOutcome: metrics.idempotency,
+  });
+  const readiness = createReadiness({
+    database,
+    version: VERSION,
+    startedAt,
+    diskPath: database.driver === "pglite" && !config.database.dataDir.startsWith("memory://") ? config.database.dataDir : ".",
   });
 
-  return new Elysia()
-    .use(httpPlugin({ logger, requestIds, passwordMinLength: config.password.minLength }))
-    .get("/health", () => liveness(startedAt))
+  const app = new Elysia()
+    .use(tracing.plugin ?? new Elysia({ name: "tracing-off" }))
+    .use(
+      httpPlugin({
+        logger,
+        metrics,
+        contexts,
+        passwordMinLength: config.password.minLength,
+        logProbes: config.log.probes,
+      }),
+    )
+    .use(operationsRoutes({ startedAt, readiness, metrics }))
+    .use(docsPlugin(VERSION))
     .use(
       userRoutes({
-        signup: createSignup({ statements: userStatements, hasher }),
+        signup: createSignup({ statements: userStatements, hasher, spans }),
         guard,
         statements: userStatements,
+        spans,
+        contexts,
         passwordMinLength: config.password.minLength,
         idempotencyKeyRequired: config.idempotency.keyRequired,
-        requestIds,
+        isStarted: () => readiness.lifecycle !== "starting",
       }),
     );
+  return { app, readiness, metrics };
 }
 
-export type App = ReturnType<typeof buildApp>;
+export type App = ReturnType<typeof buildApp>["app"];

@@ -1,13 +1,41 @@
 import { buildApp } from "./app";
 import type { Config } from "./config";
+import type { DatabaseHandle } from "./db/database";
+import { safeError } from "./db/errors";
 import { migrate } from "./db/migrate";
-import { createSweeper } from "./idempotency/sweeper";
 import { openDatabase } from "./db/open";
 import { MAX_BODY_BYTES } from "./http/json-body";
+import { createSweeper } from "./idempotency/sweeper";
 import type { Logger } from "./observability/logger";
+import { startTracing } from "./observability/tracing";
+import { VERSION } from "./version";
 
-/** `serve`: open the database, apply migrations, listen; SIGTERM/SIGINT stop it cleanly. */
+const MAX_BACKOFF_MS = 10_000;
+
+/** Applies migrations, retrying with capped exponential backoff until the database is there. */
+async function migrateWhenReachable(database: DatabaseHandle, logger: Logger, stopped: () => boolean) {
+  for (let attempt = 1; !stopped(); attempt++) {
+    try {
+      await migrate(database);
+      logger.info({ attempt }, "database ready, migrations applied");
+      return true;
+    } catch (error) {
+      const delay = Math.min(MAX_BACKOFF_MS, 250 * 2 ** (attempt - 1));
+      logger.warn({ attempt, retry_in_ms: delay, err: safeError(error) }, "database not ready; retrying");
+      await Bun.sleep(delay);
+    }
+  }
+  return false;
+}
+
+/**
+ * `serve`: listens at once (so /health answers and /ready says 503 while starting), migrates
+ * when the database is reachable, then reports ready. SIGTERM/SIGINT: /ready goes 503, the
+ * listener closes, in-flight requests finish within SHUTDOWN_TIMEOUT, then the sweeper, the
+ * pools and the trace exporter are closed, and the process exits 0.
+ */
 export async function serve(config: Config, logger: Logger) {
+  const tracing = await startTracing({ ...config.tracing, version: VERSION });
   const database = await openDatabase(config.database);
   logger.info(
     { driver: database.driver, data_dir: database.driver === "pglite" ? config.database.dataDir : undefined },
@@ -15,23 +43,43 @@ export async function serve(config: Config, logger: Logger) {
       ? "using the embedded database (PGlite); set DATABASE_URL to use PostgreSQL"
       : "using PostgreSQL",
   );
-  await migrate(database);
-  const sweeper = createSweeper({ db: database.db, intervalMs: config.idempotency.sweepIntervalMs, logger });
-  sweeper.start();
-  const app = buildApp({ config, database, logger }).listen({
-    hostname: config.host,
-    port: config.port,
-    maxRequestBodySize: MAX_BODY_BYTES,
-  });
-  logger.info({ host: config.host, port: app.server?.port }, "listening");
+  if (config.tracing.endpoint) logger.info({ endpoint: config.tracing.endpoint }, "exporting traces over OTLP/HTTP");
 
+  const { app, readiness, metrics } = buildApp({ config, database, logger, tracing });
+  readiness.set("starting");
+  const sweeper = createSweeper({
+    db: database.db,
+    intervalMs: config.idempotency.sweepIntervalMs,
+    logger,
+    onSwept: metrics.swept,
+  });
+  app.listen({ hostname: config.host, port: config.port, maxRequestBodySize: MAX_BODY_BYTES });
+  logger.info({ host: config.host, port: app.server?.port, version: VERSION }, "listening");
+
+  let stopping = false;
   const stop = async (signal: string) => {
-    logger.info({ signal }, "shutting down");
-    await app.stop();
+    if (stopping) return;
+    stopping = true;
+    readiness.set("shutting_down");
+    logger.info({ signal, timeout_ms: config.shutdownTimeoutMs }, "shutting down");
+    const drained = app.server?.stop(false);
+    const timedOut = Bun.sleep(config.shutdownTimeoutMs).then(() => "timeout" as const);
+    if ((await Promise.race([drained, timedOut])) === "timeout") {
+      logger.warn("in-flight requests did not finish in time; closing them");
+      await app.server?.stop(true);
+    }
     await sweeper.stop();
-    await database.close();
+    await database.close().catch((error) => logger.warn({ err: safeError(error) }, "closing the database failed"));
+    await tracing.shutdown().catch((error) => logger.warn({ err: safeError(error) }, "flushing traces failed"));
+    logger.info("stopped");
+    logger.flush();
     process.exit(0);
   };
-  process.once("SIGTERM", () => void stop("SIGTERM"));
-  process.once("SIGINT", () => void stop("SIGINT"));
+  process.on("SIGTERM", () => void stop("SIGTERM"));
+  process.on("SIGINT", () => void stop("SIGINT"));
+
+  if (await migrateWhenReachable(database, logger, () => stopping)) {
+    sweeper.start();
+    if (!stopping) readiness.set("ready");
+  }
 }

@@ -27,3 +27,15 @@ const UNAVAILABLE_CODES = new Set([
 /** The database cannot answer right now: the client should retry, so this is a 503, not a 500. */
 export const isDatabaseUnavailable = (error: unknown) =>
   errorCodes(error).some((code) => UNAVAILABLE_CODES.has(code) || code.startsWith("08"));
+
+/**
+ * What may be logged or traced about an error. Drizzle's message embeds the query parameters
+ * (emails, password hashes) and a driver's `detail` quotes row values: neither leaves here.
+ */
+export function safeError(error: unknown): { type: string; code?: string; message: string } {
+  let current = error;
+  while (current instanceof Error && current.name === "DrizzleQueryError" && current.cause) current = current.cause;
+  if (!(current instanceof Error)) return { type: typeof current, message: String(current) };
+  const code = (current as { code?: unknown }).code;
+  return { type: current.name, ...(typeof code === "string" ? { code } : {}), message: current.message };
+}

@@ -1,4 +1,4 @@
-import type { ValidationError } from "elysia";
+import type { ValueError } from "@sinclair/typebox/value";
 import { isDatabaseUnavailable } from "../db/errors";
 import { GateFullError } from "../users/admission-gate";
 import { passwordPolicyViolations } from "../users/password-policy";
@@ -13,15 +13,15 @@ export interface FieldError {
  * One entry per failing field and rule. The value is never echoed (it may be a password);
  * a password gets the policy's own reasons instead of the schema's regular expression.
  */
-export function fieldErrors(error: Pick<ValidationError, "all">, passwordMinLength: number): FieldError[] {
+export function fieldErrors(error: { all: Array<ValueError & { summary?: string }> }, passwordMinLength: number): FieldError[] {
   const errors: FieldError[] = [];
   const seen = new Set<string>();
   for (const issue of error.all) {
-    const field = ("path" in issue ? issue.path : "").replace(/^\//, "").replaceAll("/", ".") || "body";
+    const field = issue.path.replace(/^\//, "").replaceAll("/", ".") || "body";
     const messages =
       field === "password" && typeof issue.value === "string"
         ? passwordPolicyViolations(issue.value, passwordMinLength)
-        : [("summary" in issue && issue.summary) || issue.message];
+        : [issue.summary || issue.message];
     for (const message of messages) {
       const id = `${field}\u0000${message}`;
       if (seen.has(id)) continue;

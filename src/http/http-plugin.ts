@@ -1,28 +1,35 @@
 import { Elysia } from "elysia";
-import type { Logger } from "pino";
+import { safeError } from "../db/errors";
+import type { Logger } from "../observability/logger";
+import type { Metrics, SignupStatus } from "../observability/metrics";
 import { fieldErrors, serverFailureProblem } from "./error-mapping";
 import { ProblemError, problemResponse } from "./problem";
-import type { RequestIdRegistry } from "./request-context";
+import type { RequestContexts } from "./request-context";
 
 export interface HttpPluginOptions {
   logger: Logger;
-  requestIds: RequestIdRegistry;
+  metrics: Metrics;
+  contexts: RequestContexts;
   passwordMinLength: number;
+  /** Log /health, /ready and /metrics too; off by default so probes do not drown the access log. */
+  logProbes: boolean;
 }
 
+const PROBES = new Set(["/health", "/ready", "/metrics"]);
+
 /**
- * Request ids on every response, and every error as application/problem+json: unknown
- * routes, parse and validation failures, and anything thrown.
+ * Cross-cutting HTTP concerns: request ids and trace ids on every response, every error as
+ * application/problem+json, and one access-log line plus metrics per request, after it is sent.
  */
-export function httpPlugin({ logger, requestIds, passwordMinLength }: HttpPluginOptions) {
+export function httpPlugin({ logger, metrics, contexts, passwordMinLength, logProbes }: HttpPluginOptions) {
   return new Elysia({ name: "http" })
     .onRequest(({ request, set }) => {
-      const ids = requestIds.track(request);
-      set.headers["x-request-id"] = ids.requestId;
-      set.headers["x-correlation-id"] = ids.correlationId;
+      const context = contexts.track(request);
+      set.headers["x-request-id"] = context.requestId;
+      set.headers["x-correlation-id"] = context.correlationId;
     })
     .onError({ as: "global" }, ({ code, error, request, set }) => {
-      const { requestId } = requestIds.of(request);
+      const { requestId, correlationId, traceId } = contexts.of(request);
       const instance = new URL(request.url).pathname;
       let problem: ProblemError;
       switch (code) {
@@ -46,11 +53,44 @@ export function httpPlugin({ logger, requestIds, passwordMinLength }: HttpPlugin
             problem = error;
           } else {
             problem = serverFailureProblem(error);
-            logger.error({ err: error, request_id: requestId }, "request failed");
+            logger.error(
+              { err: safeError(error), request_id: requestId, correlation_id: correlationId, trace_id: traceId },
+              "request failed",
+            );
           }
       }
       const headers: Record<string, string> = { ...problem.headers };
       for (const [name, value] of Object.entries(set.headers)) if (typeof value === "string") headers[name] = value;
       return problemResponse(problem.toProblem(instance, requestId), headers);
+    })
+    .onAfterResponse({ as: "global" }, (context) => {
+      const { request, route, set } = context;
+      const response = (context as { responseValue?: unknown }).responseValue;
+      const status = response instanceof Response ? response.status : typeof set.status === "number" ? set.status : 200;
+      const requestContext = contexts.of(request);
+      const seconds = (performance.now() - requestContext.startedAt) / 1000;
+      const template = route || "unmatched";
+      metrics.observeRequest(request.method, template, status, seconds);
+      if (template === "/signup") metrics.signup(signupStatus(status, requestContext.signupOutcome));
+      if (!logProbes && PROBES.has(template)) return;
+      logger.info(
+        {
+          method: request.method,
+          route: template,
+          status,
+          duration_ms: Math.round(seconds * 100_000) / 100,
+          request_id: requestContext.requestId,
+          correlation_id: requestContext.correlationId,
+          trace_id: requestContext.traceId,
+          span_id: requestContext.spanId,
+        },
+        "request",
+      );
     });
+}
+
+/** The handler names the outcomes it knows; anything else is judged by its status. */
+function signupStatus(status: number, outcome: SignupStatus | undefined): SignupStatus {
+  if (outcome) return outcome;
+  return status >= 500 ? "error" : "invalid";
 }

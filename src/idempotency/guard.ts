@@ -1,5 +1,6 @@
-import { ProblemError } from "../http/problem";
+import type { Spans } from "../observability/spans";
 import type { Fingerprint, Fingerprinter } from "./fingerprint";
+import { keyInProgress, keyReused } from "./problems";
 import type { IdempotencyStatements } from "./store";
 
 /** What a replay gives back, byte for byte. */
@@ -29,6 +30,7 @@ export interface IdempotencyGuardOptions {
   fingerprinter: Fingerprinter;
   ttlMs: number;
   leaseMs: number;
+  spans: Spans;
   onOutcome?: (outcome: IdempotencyOutcome) => void;
 }
 
@@ -41,7 +43,7 @@ const CLAIM_ATTEMPTS = 3;
  * fails for a reason that is not the client's, so a retry runs again.
  */
 export function createIdempotencyGuard(options: IdempotencyGuardOptions) {
-  const { statements, fingerprinter, onOutcome = () => {} } = options;
+  const { statements, fingerprinter, spans, onOutcome = () => {} } = options;
 
   async function claimOrReplay(
     scope: string,
@@ -69,12 +71,7 @@ export function createIdempotencyGuard(options: IdempotencyGuardOptions) {
       const stored = { value: existing.fingerprint, secretVersion: existing.secretVersion };
       if (!fingerprinter.matches(stored, body, fingerprint)) {
         onOutcome("mismatch");
-        throw new ProblemError(
-          422,
-          "idempotency-key-reused",
-          "Idempotency-Key reused with a different payload",
-          "This Idempotency-Key was already used with a different request body; use a new key for a new request",
-        );
+        throw keyReused();
       }
       if (existing.state === "completed" && existing.responseStatus !== null && existing.responseBody !== null) {
         onOutcome("replayed");
@@ -84,13 +81,9 @@ export function createIdempotencyGuard(options: IdempotencyGuardOptions) {
       }
       if (existing.leaseRemainingMs > 0) {
         onOutcome("in_progress");
-        const retryAfter = String(Math.max(1, Math.ceil(existing.leaseRemainingMs / 1000)));
-        throw new ProblemError(
-          409,
-          "idempotency-key-in-progress",
-          "Request with this Idempotency-Key is in progress",
+        throw keyInProgress(
+          Math.max(1, Math.ceil(existing.leaseRemainingMs / 1000)),
           "Another request with this Idempotency-Key is being processed; retry after the delay given in Retry-After",
-          { "retry-after": retryAfter },
         );
       }
     }
@@ -98,15 +91,13 @@ export function createIdempotencyGuard(options: IdempotencyGuardOptions) {
   }
 
   return {
-    fingerprint: (body: unknown) => fingerprinter.of(body),
-
     async run(
       scope: string,
       key: string,
       body: unknown,
       execute: (lease: KeyLease) => Promise<Execution>,
     ): Promise<{ response: StoredResponse; replayed: boolean }> {
-      const claim = await claimOrReplay(scope, key, body, fingerprinter.of(body));
+      const claim = await spans.run("idempotency.claim", {}, () => claimOrReplay(scope, key, body, fingerprinter.of(body)));
       if ("replay" in claim) return { response: claim.replay, replayed: true };
       const { lease } = claim;
       let execution: Execution;
@@ -119,12 +110,9 @@ export function createIdempotencyGuard(options: IdempotencyGuardOptions) {
       }
       if (!execution.persisted) {
         const { status, body: responseBody, location } = execution.response;
-        await statements.complete.execute({
-          ...lease,
-          responseStatus: status,
-          responseBody,
-          responseLocation: location ?? null,
-        });
+        await spans.run("idempotency.complete", {}, () =>
+          statements.complete.execute({ ...lease, responseStatus: status, responseBody, responseLocation: location ?? null }),
+        );
       }
       return { response: execution.response, replayed: false };
     },

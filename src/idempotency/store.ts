@@ -1,6 +1,8 @@
 import { and, eq, gt, sql } from "drizzle-orm";
 import type { Database } from "../db/database";
+import { instrument } from "../db/instrument";
 import { idempotencyKeys } from "../db/schema";
+import type { Spans } from "../observability/spans";
 
 const p = sql.placeholder;
 const keyMatches = sql`${idempotencyKeys.scope} = ${p("scope")} and ${idempotencyKeys.key} = ${p("key")}`;
@@ -27,13 +29,17 @@ export const completeKeyQuery = (db: Database) =>
 /** A millisecond count from a placeholder, as an interval added to the database's clock. */
 const fromNow = (placeholder: string) => sql`now() + ${p(placeholder)}::bigint * interval '1 millisecond'`;
 
-export function prepareIdempotencyStatements(db: Database) {
+export function prepareIdempotencyStatements(db: Database, spans: Spans) {
   return {
     /**
      * One atomic statement: inserts a new claim, or takes over a record that has expired or
      * whose owner's lease ran out (same payload only). Returns a row only to the winner.
      */
-    claim: db
+    claim: instrument(
+      spans,
+      "idempotency_claim",
+      "INSERT",
+      db
       .insert(idempotencyKeys)
       .values({
         scope: sql`${p("scope")}`,
@@ -66,9 +72,14 @@ export function prepareIdempotencyStatements(db: Database) {
       // xmax is set only on the update path: tells a takeover from a fresh claim.
       .returning({ tookOver: sql<boolean>`xmax <> 0` })
       .prepare("idempotency_claim"),
+    ),
 
     /** An expired record counts as absent, whatever the sweeper has done. */
-    lookup: db
+    lookup: instrument(
+      spans,
+      "idempotency_lookup",
+      "SELECT",
+      db
       .select({
         fingerprint: idempotencyKeys.fingerprint,
         secretVersion: idempotencyKeys.secretVersion,
@@ -87,11 +98,17 @@ export function prepareIdempotencyStatements(db: Database) {
         ),
       )
       .prepare("idempotency_lookup"),
+    ),
 
-    complete: completeKeyQuery(db).prepare("idempotency_complete"),
+    complete: instrument(spans, "idempotency_complete", "UPDATE", completeKeyQuery(db).prepare("idempotency_complete")),
 
     /** Frees a claim whose request failed for a reason that is not the client's, so a retry runs. */
-    release: db.delete(idempotencyKeys).where(leaseMatches).prepare("idempotency_release"),
+    release: instrument(
+      spans,
+      "idempotency_release",
+      "DELETE",
+      db.delete(idempotencyKeys).where(leaseMatches).prepare("idempotency_release"),
+    ),
   };
 }
 

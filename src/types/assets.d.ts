@@ -17,3 +17,11 @@ declare module "@electric-sql/pglite/pglite.wasm" {
   const path: string;
   export default path;
 }
+declare module "swagger-ui-dist/swagger-ui-bundle.js" {
+  const path: string;
+  export default path;
+}
+declare module "swagger-ui-dist/swagger-ui.css" {
+  const path: string;
+  export default path;
+}

@@ -1,12 +1,14 @@
 import { Elysia, t } from "elysia";
 import { parseJsonBody } from "../http/json-body";
-import type { RequestIdRegistry } from "../http/request-context";
 import { PROBLEM_CONTENT_TYPE, ProblemError } from "../http/problem";
-import type { IdempotencyGuard, StoredResponse } from "../idempotency/guard";
+import type { RequestContexts } from "../http/request-context";
+import type { IdempotencyGuard, KeyLease, StoredResponse } from "../idempotency/guard";
 import { parseIdempotencyKey } from "../idempotency/key";
-import { type SignupInput, signupBodySchema } from "./model";
+import type { Spans } from "../observability/spans";
+import { getUserDocs, signupDocs } from "./openapi";
 import type { Signup } from "./signup";
 import type { UserStatements } from "./statements";
+import { createSignupValidator } from "./validate-signup";
 
 export const SIGNUP_SCOPE = "POST /signup";
 
@@ -14,9 +16,12 @@ export interface UserRoutesOptions {
   signup: Signup;
   guard: IdempotencyGuard;
   statements: UserStatements;
+  spans: Spans;
+  contexts: RequestContexts;
   passwordMinLength: number;
   idempotencyKeyRequired: boolean;
-  requestIds: RequestIdRegistry;
+  /** False until migrations have run: requests then get a 503 instead of a missing-table 500. */
+  isStarted: () => boolean;
 }
 
 function render(response: StoredResponse, replayed: boolean): Response {
@@ -31,28 +36,46 @@ function render(response: StoredResponse, replayed: boolean): Response {
   return new Response(response.body, { status: response.status, headers });
 }
 
+const isIdempotencyConflict = (error: unknown) =>
+  error instanceof ProblemError && (error.slug === "idempotency-key-in-progress" || error.slug === "idempotency-key-reused");
+
 const uuidPattern = "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$";
 
 export function userRoutes(options: UserRoutesOptions) {
-  const { signup, guard, statements } = options;
+  const { signup, guard, statements, spans, contexts } = options;
+  const validate = createSignupValidator(options.passwordMinLength);
+
+  async function handleSignup(body: unknown, request: Request): Promise<Response> {
+    const context = contexts.of(request);
+    const input = await spans.run("validate", {}, async () => validate(body));
+    const key = parseIdempotencyKey(request.headers.get("idempotency-key"));
+    if (key === undefined && options.idempotencyKeyRequired) {
+      throw new ProblemError(400, "idempotency-key-required", "Idempotency-Key required", "Send an Idempotency-Key header");
+    }
+    const run = (lease?: KeyLease) => signup({ input, instance: "/signup", requestId: context.requestId, lease });
+    try {
+      const { response, replayed } =
+        key === undefined ? { response: (await run()).response, replayed: false } : await guard.run(SIGNUP_SCOPE, key, input, run);
+      context.signupOutcome = replayed ? "replayed" : response.status === 201 ? "success" : "duplicate";
+      return render(response, replayed);
+    } catch (error) {
+      if (isIdempotencyConflict(error)) context.signupOutcome = "conflict";
+      throw error;
+    }
+  }
+
   return new Elysia({ name: "users" })
-    .post(
-      "/signup",
-      async ({ body, request }) => {
-        const { requestId } = options.requestIds.of(request);
-        const key = parseIdempotencyKey(request.headers.get("idempotency-key"));
-        if (key === undefined && options.idempotencyKeyRequired) {
-          throw new ProblemError(400, "idempotency-key-required", "Idempotency-Key required", "Send an Idempotency-Key header");
-        }
-        const input = body as SignupInput;
-        const run = (lease?: Parameters<Signup>[0]["lease"]) =>
-          signup({ input, instance: "/signup", requestId, lease });
-        if (key === undefined) return render((await run()).response, false);
-        const { response, replayed } = await guard.run(SIGNUP_SCOPE, key, input, run);
-        return render(response, replayed);
-      },
-      { parse: parseJsonBody, body: signupBodySchema(options.passwordMinLength) },
-    )
+    .onBeforeHandle(() => {
+      if (!options.isStarted()) {
+        throw new ProblemError(503, "starting", "Service Unavailable", "The service is starting; retry shortly", {
+          "retry-after": "1",
+        });
+      }
+    })
+    .post("/signup", ({ body, request }) => handleSignup(body, request), {
+      parse: parseJsonBody,
+      detail: signupDocs(options.passwordMinLength),
+    })
     .get(
       "/users/:id",
       async ({ params }) => {
@@ -60,6 +83,9 @@ export function userRoutes(options: UserRoutesOptions) {
         if (!user) throw new ProblemError(404, "user-not-found", "User not found", `No user with id ${params.id}`);
         return { ...user, created_at: user.created_at.toISOString() };
       },
-      { params: t.Object({ id: t.String({ pattern: uuidPattern, description: "The user's id (a UUID)" }) }) },
+      {
+        params: t.Object({ id: t.String({ pattern: uuidPattern, description: "The user's id (a UUID)" }) }),
+        detail: getUserDocs,
+      },
     );
 }

@@ -1,16 +1,16 @@
 import { isUniqueViolation } from "../db/errors";
-import { ProblemError, type Problem, problemType } from "../http/problem";
+import { type Problem, problemType } from "../http/problem";
+import { keyInProgress } from "../idempotency/problems";
 import type { Execution, KeyLease } from "../idempotency/guard";
 import { type SignupInput, type UserView, normalizeEmail } from "./model";
 import type { PasswordHasher } from "./password-hasher";
 import type { UserStatements } from "./statements";
-
-export type SignupResult = "success" | "duplicate";
+import type { Spans } from "../observability/spans";
 
 export interface SignupDependencies {
   statements: UserStatements;
   hasher: PasswordHasher;
-  onResult?: (result: SignupResult) => void;
+  spans: Spans;
 }
 
 export interface SignupRequest {
@@ -27,10 +27,9 @@ export interface SignupRequest {
  * `users_read` and (with a key) the idempotency record in one statement.
  */
 export function createSignup(deps: SignupDependencies) {
-  const { statements, hasher, onResult = () => {} } = deps;
+  const { statements, hasher, spans } = deps;
 
   function duplicate(request: SignupRequest): Execution {
-    onResult("duplicate");
     const problem: Problem = {
       type: problemType("duplicate-email"),
       title: "Email already registered",
@@ -45,10 +44,10 @@ export function createSignup(deps: SignupDependencies) {
   return async function signup(request: SignupRequest): Promise<Execution> {
     const { input, lease } = request;
     const emailNormalized = normalizeEmail(input.email);
-    const [taken] = await statements.emailTaken.execute({ emailNormalized });
+    const [taken] = await spans.run("signup.duplicate_check", {}, () => statements.emailTaken.execute({ emailNormalized }));
     if (taken) return duplicate(request);
 
-    const passwordHash = await hasher.hash(input.password);
+    const passwordHash = await spans.run("password.hash", {}, () => hasher.hash(input.password));
     const id = Bun.randomUUIDv7();
     const user: UserView = {
       id,
@@ -69,6 +68,14 @@ export function createSignup(deps: SignupDependencies) {
       createdAt: user.created_at,
     };
     try {
+      await spans.run("signup.persist", { "user.id": id }, () => persist());
+    } catch (error) {
+      if (isUniqueViolation(error)) return duplicate(request);
+      throw error;
+    }
+    return { response: { status: 201, body, location }, persisted: lease !== undefined };
+
+    async function persist() {
       if (lease) {
         const inserted = await statements.insertUserCompletingKey.execute({
           ...row,
@@ -78,23 +85,15 @@ export function createSignup(deps: SignupDependencies) {
           responseLocation: location,
         });
         if (inserted.length === 0) {
-          throw new ProblemError(
-            409,
-            "idempotency-key-in-progress",
-            "Request with this Idempotency-Key is in progress",
+          throw keyInProgress(
+            1,
             "This request took too long and another request with the same Idempotency-Key took over; retry to get its result",
-            { "retry-after": "1" },
           );
         }
       } else {
         await statements.insertUser.execute(row);
       }
-    } catch (error) {
-      if (isUniqueViolation(error)) return duplicate(request);
-      throw error;
     }
-    onResult("success");
-    return { response: { status: 201, body, location }, persisted: lease !== undefined };
   };
 }
 

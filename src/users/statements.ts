@@ -1,6 +1,8 @@
 import { eq, sql } from "drizzle-orm";
 import type { Database } from "../db/database";
+import { instrument } from "../db/instrument";
 import { users, usersRead } from "../db/schema";
+import type { Spans } from "../observability/spans";
 import { completeKeyQuery } from "../idempotency/store";
 
 const p = sql.placeholder;
@@ -10,7 +12,7 @@ const p = sql.placeholder;
  * `users`, `users_read` and, for a keyed request, the idempotency record commit together in a
  * single round trip, with no transaction held open across the network.
  */
-export function prepareUserStatements(db: Database, readDb: Database) {
+export function prepareUserStatements(db: Database, readDb: Database, spans: Spans) {
   const completedKey = db.$with("completed_key").as(completeKeyQuery(db));
 
   // Column order follows the `users` table definition; the integration suite would fail on a mismatch.
@@ -39,36 +41,56 @@ export function prepareUserStatements(db: Database, readDb: Database) {
   const keyedInsert = insertedUser(true);
 
   return {
-    emailTaken: db
-      .select({ id: users.id })
-      .from(users)
-      .where(eq(users.emailNormalized, p("emailNormalized")))
-      .limit(1)
-      .prepare("email_taken"),
-    insertUser: db
-      .with(plainInsert)
-      .insert(usersRead)
-      .select(insertReadModel(plainInsert))
-      .returning({ id: usersRead.id })
-      .prepare("insert_user"),
+    emailTaken: instrument(
+      spans,
+      "email_taken",
+      "SELECT",
+      db
+        .select({ id: users.id })
+        .from(users)
+        .where(eq(users.emailNormalized, p("emailNormalized")))
+        .limit(1)
+        .prepare("email_taken"),
+    ),
+    insertUser: instrument(
+      spans,
+      "insert_user",
+      "INSERT",
+      db
+        .with(plainInsert)
+        .insert(usersRead)
+        .select(insertReadModel(plainInsert))
+        .returning({ id: usersRead.id })
+        .prepare("insert_user"),
+    ),
     /** Inserts nothing when the lease token no longer owns the key (another request took it over). */
-    insertUserCompletingKey: db
-      .with(completedKey, keyedInsert)
-      .insert(usersRead)
-      .select(insertReadModel(keyedInsert))
-      .returning({ id: usersRead.id })
-      .prepare("insert_user_completing_key"),
-    findUser: readDb
-      .select({
-        id: usersRead.id,
-        name: usersRead.name,
-        email: usersRead.email,
-        display_name: usersRead.displayName,
-        created_at: usersRead.createdAt,
-      })
-      .from(usersRead)
-      .where(eq(usersRead.id, p("id")))
-      .prepare("find_user"),
+    insertUserCompletingKey: instrument(
+      spans,
+      "insert_user_completing_key",
+      "INSERT",
+      db
+        .with(completedKey, keyedInsert)
+        .insert(usersRead)
+        .select(insertReadModel(keyedInsert))
+        .returning({ id: usersRead.id })
+        .prepare("insert_user_completing_key"),
+    ),
+    findUser: instrument(
+      spans,
+      "find_user",
+      "SELECT",
+      readDb
+        .select({
+          id: usersRead.id,
+          name: usersRead.name,
+          email: usersRead.email,
+          display_name: usersRead.displayName,
+          created_at: usersRead.createdAt,
+        })
+        .from(usersRead)
+        .where(eq(usersRead.id, p("id")))
+        .prepare("find_user"),
+    ),
   };
 }
 

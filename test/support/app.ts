@@ -12,8 +12,8 @@ export function testConfig(overrides: Record<string, string> = {}) {
 /** The real app on a test database; requests go through `app.handle`, no socket. */
 export function createTestApp(handle: DatabaseHandle, overrides: Record<string, string> = {}) {
   const config = testConfig(overrides);
-  const app = buildApp({ config, database: handle, logger: pino({ level: "silent" }) });
-  return { app, config };
+  const { app, readiness, metrics } = buildApp({ config, database: handle, logger: pino({ level: "silent" }) });
+  return { app, config, readiness, metrics };
 }
 
 export const BASE = "http://localhost";

@@ -36,10 +36,10 @@ export interface RunningService {
 
 const BASE_ENV = { IDEMPOTENCY_SECRET: "e2e-idempotency-secret-0123456789", LOG_LEVEL: "info", PORT: "0", HOST: "127.0.0.1" };
 
-/** Starts the binary and waits for its "listening" log line, which names the port it got. */
+/** Starts the binary, reads its port from the "listening" log line, and waits for /ready (unless told not to). */
 export async function startService(
   binary: string,
-  options: { cwd: string; env?: Record<string, string>; args?: string[]; timeoutMs?: number },
+  options: { cwd: string; env?: Record<string, string>; args?: string[]; timeoutMs?: number; waitUntilReady?: boolean },
 ): Promise<RunningService> {
   const child = Bun.spawn([binary, ...(options.args ?? [])], {
     cwd: options.cwd,
@@ -76,8 +76,19 @@ export async function startService(
     child.kill("SIGKILL");
     throw new Error(`service did not start within ${timeoutMs} ms:\n${lines.join("\n")}`);
   }
+  const url = `http://127.0.0.1:${listening}`;
+  if (options.waitUntilReady ?? true) {
+    const deadline = Date.now() + timeoutMs;
+    while ((await fetch(`${url}/ready`).catch(() => undefined))?.status !== 200) {
+      if (Date.now() > deadline) {
+        child.kill("SIGKILL");
+        throw new Error(`service did not become ready within ${timeoutMs} ms:\n${lines.join("\n")}`);
+      }
+      await Bun.sleep(50);
+    }
+  }
   return {
-    url: `http://127.0.0.1:${listening}`,
+    url,
     process: child,
     lines,
     async stop(signal = "SIGTERM") {

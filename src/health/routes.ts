@@ -1,0 +1,33 @@
+import { Elysia } from "elysia";
+import type { Metrics } from "../observability/metrics";
+import { liveness } from "./liveness";
+import type { Readiness } from "./readiness";
+
+/** /health (liveness, no I/O), /ready (database and system), /metrics (Prometheus). */
+export function operationsRoutes(options: { startedAt: number; readiness: Readiness; metrics: Metrics }) {
+  const { startedAt, readiness, metrics } = options;
+  return new Elysia({ name: "operations" })
+    .get("/health", () => liveness(startedAt), {
+      detail: { summary: "Liveness: answers without touching the database", tags: ["operations"] },
+    })
+    .get(
+      "/ready",
+      async ({ set }) => {
+        const { httpStatus, body } = await readiness.check();
+        set.status = httpStatus;
+        return body;
+      },
+      {
+        detail: {
+          summary: "Readiness: 503 while starting, shutting down, or when the database does not answer within 1 s",
+          tags: ["operations"],
+        },
+      },
+    )
+    .get(
+      "/metrics",
+      async () =>
+        new Response(await metrics.registry.metrics(), { headers: { "content-type": metrics.registry.contentType } }),
+      { detail: { summary: "Prometheus metrics", tags: ["operations"] } },
+    );
+}

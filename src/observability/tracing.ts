@@ -1,0 +1,49 @@
+import { context, propagation, trace } from "@opentelemetry/api";
+import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
+import { W3CTraceContextPropagator } from "@opentelemetry/core";
+import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
+import { resourceFromAttributes } from "@opentelemetry/resources";
+import { BasicTracerProvider, BatchSpanProcessor } from "@opentelemetry/sdk-trace-base";
+import type { AnyElysia } from "elysia";
+import { RedactingSpanProcessor } from "./redacting-span-processor";
+import { type Spans, tracerSpans, withoutSpans } from "./spans";
+
+export interface Tracing {
+  spans: Spans;
+  /** @elysiajs/opentelemetry, set up to use our provider: the request's root span and its lifecycle. */
+  plugin?: AnyElysia;
+  /** Exports what is buffered and stops the exporter; called at shutdown. */
+  shutdown(): Promise<void>;
+}
+
+export const withoutTracing: Tracing = { spans: withoutSpans, shutdown: async () => {} };
+
+const UNTRACED = new Set(["/health", "/ready", "/metrics"]);
+
+/**
+ * Our own provider, registered before @elysiajs/opentelemetry loads, so the plugin does not
+ * start a NodeSDK of its own: OTLP/HTTP to `<endpoint>/v1/traces` through a batch processor.
+ * OpenTelemetry's API is process-global by design; this is the one place that sets it. The
+ * plugin is imported only when tracing is on: it pulls in the whole Node SDK.
+ */
+export async function startTracing(options: { endpoint?: string; serviceName: string; version: string }): Promise<Tracing> {
+  if (!options.endpoint) return withoutTracing;
+  const exporter = new OTLPTraceExporter({ url: `${options.endpoint.replace(/\/$/, "")}/v1/traces` });
+  const provider = new BasicTracerProvider({
+    resource: resourceFromAttributes({ "service.name": options.serviceName, "service.version": options.version }),
+    spanProcessors: [new RedactingSpanProcessor(new BatchSpanProcessor(exporter, { scheduledDelayMillis: 1000 }))],
+  });
+  const contextManager = new AsyncLocalStorageContextManager().enable();
+  context.setGlobalContextManager(contextManager);
+  propagation.setGlobalPropagator(new W3CTraceContextPropagator());
+  trace.setGlobalTracerProvider(provider);
+  const { opentelemetry } = await import("@elysiajs/opentelemetry");
+  return {
+    spans: tracerSpans(trace.getTracer(options.serviceName, options.version)),
+    plugin: opentelemetry({
+      serviceName: options.serviceName,
+      checkIfShouldTrace: (request) => !UNTRACED.has(new URL(request.url).pathname),
+    }),
+    shutdown: () => provider.shutdown(),
+  };
+}
