@@ -81,6 +81,8 @@ export function buildApp({ config, database, logger, tracing = withoutTracing }:
         passwordMinLength: config.password.minLength,
         idempotencyKeyRequired: config.idempotency.keyRequired,
         isStarted: () => readiness.lifecycle !== "starting",
+        rateLimitPerMinute: config.rateLimit.signupPerMinute,
+        trustProxy: config.rateLimit.trustProxy,
       }),
     );
   return { app, readiness, metrics };

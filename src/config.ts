@@ -1,5 +1,6 @@
 import { type Static, Type as T } from "@sinclair/typebox";
 import { Value } from "@sinclair/typebox/value";
+import { availableParallelism } from "node:os";
 import { parseDuration } from "./config-duration";
 
 const Duration = T.String({ pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)?$" });
@@ -25,7 +26,7 @@ const EnvSchema = T.Object({
   ARGON2_MEMORY_COST: T.Integer({ minimum: 8192, maximum: 1048576, default: 19456 }),
   ARGON2_TIME_COST: T.Integer({ minimum: 1, maximum: 20, default: 2 }),
   BCRYPT_COST: T.Integer({ minimum: 4, maximum: 31, default: 12 }),
-  HASH_CONCURRENCY: T.Integer({ minimum: 1, maximum: 256, default: 2 }),
+  HASH_CONCURRENCY: T.Integer({ minimum: 1, maximum: 256, default: availableParallelism() }),
   HASH_MAX_QUEUE: T.Integer({ minimum: 0, maximum: 100000, default: 256 }),
   IDEMPOTENCY_SECRET: T.Optional(T.String({ minLength: 16 })),
   IDEMPOTENCY_SECRET_VERSION: T.Integer({ minimum: 1, maximum: 32767, default: 1 }),

@@ -4,7 +4,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom
 const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 const HASH_BUCKETS = [0.005, 0.01, 0.02, 0.03, 0.04, 0.05, 0.075, 0.1, 0.15, 0.25, 0.5, 1, 2.5];
 
-export type SignupStatus = "success" | "duplicate" | "replayed" | "invalid" | "conflict" | "error";
+export type SignupStatus = "success" | "duplicate" | "replayed" | "invalid" | "conflict" | "rate_limited" | "error";
 
 export interface MetricsSources {
   hashesInFlight: () => number;
@@ -33,7 +33,7 @@ export function createMetrics(sources: MetricsSources) {
   });
   const signupRequests = new Counter({
     name: "signup_requests_total",
-    help: "Signup requests by outcome: success, duplicate, replayed, invalid, conflict (idempotency), error",
+    help: "Signup requests by outcome: success, duplicate, replayed, invalid, conflict (idempotency), rate_limited, error",
     labelNames: ["status"] as const,
     registers,
   });

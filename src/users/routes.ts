@@ -8,6 +8,7 @@ import type { Spans } from "../observability/spans";
 import { getUserDocs, signupDocs } from "./openapi";
 import type { Signup } from "./signup";
 import type { UserStatements } from "./statements";
+import { clientAddress, RateLimiter } from "./rate-limiter";
 import { createSignupValidator } from "./validate-signup";
 
 export const SIGNUP_SCOPE = "POST /signup";
@@ -22,6 +23,9 @@ export interface UserRoutesOptions {
   idempotencyKeyRequired: boolean;
   /** False until migrations have run: requests then get a 503 instead of a missing-table 500. */
   isStarted: () => boolean;
+  /** Signups per minute per client; 0 turns the limit off. */
+  rateLimitPerMinute: number;
+  trustProxy: boolean;
 }
 
 function render(response: StoredResponse, replayed: boolean): Response {
@@ -44,9 +48,17 @@ const uuidPattern = "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4
 export function userRoutes(options: UserRoutesOptions) {
   const { signup, guard, statements, spans, contexts } = options;
   const validate = createSignupValidator(options.passwordMinLength);
+  const limiter = options.rateLimitPerMinute > 0 ? new RateLimiter(options.rateLimitPerMinute) : undefined;
 
-  async function handleSignup(body: unknown, request: Request): Promise<Response> {
+  async function handleSignup(body: unknown, request: Request, socketAddress: string | undefined): Promise<Response> {
     const context = contexts.of(request);
+    const waitSeconds = limiter?.take(clientAddress(request, socketAddress, options.trustProxy)) ?? 0;
+    if (waitSeconds > 0) {
+      context.signupOutcome = "rate_limited";
+      throw new ProblemError(429, "rate-limited", "Too Many Requests", "Too many signups from this client; retry later", {
+        "retry-after": String(waitSeconds),
+      });
+    }
     const input = await spans.run("validate", {}, async () => validate(body));
     const key = parseIdempotencyKey(request.headers.get("idempotency-key"));
     if (key === undefined && options.idempotencyKeyRequired) {
@@ -72,7 +84,7 @@ export function userRoutes(options: UserRoutesOptions) {
         });
       }
     })
-    .post("/signup", ({ body, request }) => handleSignup(body, request), {
+    .post("/signup", ({ body, request, server }) => handleSignup(body, request, server?.requestIP(request)?.address), {
       parse: parseJsonBody,
       detail: signupDocs(options.passwordMinLength),
     })
