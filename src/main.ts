@@ -1,7 +1,9 @@
 #!/usr/bin/env bun
 import { ConfigError, loadConfig } from "./config";
+import { safeError } from "./db/errors";
 import { migrate } from "./db/migrate";
 import { openDatabase } from "./db/open";
+import { healthcheck } from "./healthcheck";
 import { createLogger } from "./observability/logger";
 import { serve } from "./server";
 import { VERSION } from "./version";
@@ -13,9 +15,11 @@ Usage: signup-service [command]
 Commands:
   serve        apply pending migrations, then serve HTTP (the default)
   migrate      apply pending migrations and exit
+  healthcheck  GET this service's /health on PORT; exit 0 if healthy, 1 if not (within 2 s)
   --help, -h   show this help
   --version    print the version
 
+Exit codes: 0 success, 1 failure (a bad setting names the variable), 2 unknown command.
 Configuration comes from the environment and .env; see .env.sample.
 Without DATABASE_URL the embedded database keeps its files under DATA_DIR (default ./data).`;
 
@@ -29,6 +33,7 @@ async function main(args: string[]): Promise<number> {
     console.log(VERSION);
     return 0;
   }
+  if (command === "healthcheck") return healthcheck(process.env.PORT);
   if (command !== "serve" && command !== "migrate") {
     console.error(`unknown command: ${command}\n\n${HELP}`);
     return 2;
@@ -49,11 +54,15 @@ async function main(args: string[]): Promise<number> {
   for (const notice of notices) logger.warn(notice);
 
   if (command === "migrate") {
-    const database = await openDatabase(config.database);
-    await migrate(database);
-    await database.close();
-    logger.info({ driver: database.driver }, "migrations applied");
-    return 0;
+    try {
+      const database = await openDatabase(config.database);
+      await migrate(database).finally(() => database.close());
+      logger.info({ driver: database.driver }, "migrations applied");
+      return 0;
+    } catch (error) {
+      logger.error({ err: safeError(error) }, "migrations failed");
+      return 1;
+    }
   }
   await serve(config, logger);
   return -1;

@@ -10,6 +10,9 @@ export interface PostgresOptions {
   poolMax: number;
 }
 
+/** Seconds `close` waits for queries still running; by then requests have drained. */
+const CLOSE_TIMEOUT_S = 2;
+
 function connect(url: string, max: number) {
   return postgres(url, {
     max,
@@ -35,14 +38,14 @@ export function openPostgres(options: PostgresOptions): DatabaseHandle {
       try {
         return await fn(drizzle(single, { schema }));
       } finally {
-        await single.end({ timeout: 5 });
+        await single.end({ timeout: CLOSE_TIMEOUT_S });
       }
     },
     async ping() {
       await db.execute(sql`select 1`);
     },
     async close() {
-      await Promise.all([client.end({ timeout: 5 }), readClient?.end({ timeout: 5 })]);
+      await Promise.all([client.end({ timeout: CLOSE_TIMEOUT_S }), readClient?.end({ timeout: CLOSE_TIMEOUT_S })]);
     },
   };
 }

@@ -1,9 +1,12 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { rmSync } from "node:fs";
 import { join } from "node:path";
 import postgres from "postgres";
 import { binaryInEmptyFolder, buildBinary, startService } from "../support/binary";
 import { createEmptyPostgresDatabase, postgresUrl } from "../support/databases";
+
+// Builds the binary and starts it several times.
+setDefaultTimeout(60_000);
 
 const signup = (url: string, email: string, headers: Record<string, string> = {}) =>
   fetch(`${url}/signup`, {

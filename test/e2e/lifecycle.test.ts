@@ -1,0 +1,152 @@
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { rmSync } from "node:fs";
+import { binaryInEmptyFolder, buildBinary, startService } from "../support/binary";
+import { createEmptyPostgresDatabase, postgresUrl } from "../support/databases";
+
+// Builds the binary and starts it several times.
+setDefaultTimeout(60_000);
+
+const signup = (url: string, email: string) =>
+  fetch(`${url}/signup`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ name: "Ana", email, password: "S3guro!123", display_name: "Ana G" }),
+  });
+
+describe("the binary's lifecycle", () => {
+  let folder: ReturnType<typeof binaryInEmptyFolder>;
+
+  beforeAll(async () => {
+    await buildBinary();
+    folder = binaryInEmptyFolder();
+  });
+  afterAll(() => rmSync(folder.dir, { recursive: true, force: true }));
+
+  test("`healthcheck` exits 0 against a running service and 1 within 2 s when nothing answers", async () => {
+    const service = await startService(folder.binary, { cwd: folder.dir, env: { DATA_DIR: "memory://" } });
+    const port = new URL(service.url).port;
+    const healthy = Bun.spawnSync([folder.binary, "healthcheck"], { env: { PORT: port } });
+    expect(healthy.exitCode).toBe(0);
+    expect(await service.stop()).toBe(0);
+
+    const started = performance.now();
+    const unhealthy = Bun.spawnSync([folder.binary, "healthcheck"], { env: { PORT: port } });
+    expect(unhealthy.exitCode).toBe(1);
+    expect(performance.now() - started).toBeLessThan(2500);
+  });
+
+  test("SIGTERM with 20 signups in flight: all 20 answer 201, then the process exits 0", async () => {
+    const service = await startService(folder.binary, {
+      cwd: folder.dir,
+      env: { DATA_DIR: "memory://", HASH_CONCURRENCY: "1" },
+    });
+    const inFlight = Array.from({ length: 20 }, (_, i) => signup(service.url, `drain-${i}@example.com`));
+    await Bun.sleep(50);
+    const exitCode = service.stop("SIGTERM");
+    const statuses = await Promise.all(inFlight.map(async (response) => (await response).status));
+    expect(statuses).toEqual(Array(20).fill(201));
+    expect(await exitCode).toBe(0);
+    const log = service.lines.join("\n");
+    expect(log).toContain('"msg":"shutting down"');
+    expect(log).toContain('"msg":"stopped"');
+  });
+
+  test("SIGINT stops it cleanly as well", async () => {
+    const service = await startService(folder.binary, { cwd: folder.dir, env: { DATA_DIR: "memory://" } });
+    expect(await service.stop("SIGINT")).toBe(0);
+  });
+});
+
+if (postgresUrl) {
+  describe("the binary when PostgreSQL comes up after it", () => {
+    let database: Awaited<ReturnType<typeof createEmptyPostgresDatabase>>;
+    let folder: ReturnType<typeof binaryInEmptyFolder>;
+
+    beforeAll(async () => {
+      await buildBinary();
+      folder = binaryInEmptyFolder();
+      database = await createEmptyPostgresDatabase();
+    });
+    afterAll(async () => {
+      await database.drop();
+      rmSync(folder.dir, { recursive: true, force: true });
+    });
+
+    test("/health answers and /ready is 503 until the database is reachable; then it becomes ready by itself", async () => {
+      // The "database" is a port with nothing behind it until a TCP relay to the real server starts.
+      const reserved = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
+      const port = reserved.port;
+      reserved.stop(true);
+      const target = new URL(database.url);
+      const relayedUrl = `postgres://postgres@127.0.0.1:${port}${target.pathname}`;
+
+      const service = await startService(folder.binary, {
+        cwd: folder.dir,
+        env: { DATABASE_URL: relayedUrl },
+        waitUntilReady: false,
+      });
+      try {
+        await Bun.sleep(1500);
+        expect((await fetch(`${service.url}/health`)).status).toBe(200);
+        const notReady = await fetch(`${service.url}/ready`);
+        expect(notReady.status).toBe(503);
+        expect(((await notReady.json()) as { status: string }).status).toBe("not_ready");
+        expect((await signup(service.url, "early@example.com")).status).toBe(503);
+        expect(service.lines.some((line) => line.includes("database not ready; retrying"))).toBe(true);
+
+        const relay = startRelay(port, Number(target.port || 5432));
+        try {
+          const deadline = Date.now() + 20_000;
+          while ((await fetch(`${service.url}/ready`)).status !== 200) {
+            if (Date.now() > deadline) throw new Error(`never became ready:\n${service.lines.join("\n")}`);
+            await Bun.sleep(200);
+          }
+          expect((await signup(service.url, "late@example.com")).status).toBe(201);
+        } finally {
+          expect(await service.stop()).toBe(0);
+          relay.stop(true);
+        }
+      } finally {
+        service.process.kill("SIGKILL");
+      }
+    });
+  });
+}
+
+/** A TCP relay from 127.0.0.1:`from` to the PostgreSQL server on 127.0.0.1:`to`. */
+function startRelay(from: number, to: number) {
+  type Side = { peer?: import("bun").Socket<Side>; pending: Uint8Array[] };
+  return Bun.listen<Side>({
+    hostname: "127.0.0.1",
+    port: from,
+    socket: {
+      open(client) {
+        client.data = { pending: [] };
+        void Bun.connect<Side>({
+          hostname: "127.0.0.1",
+          port: to,
+          socket: {
+            open(server) {
+              server.data = { peer: client, pending: [] };
+              client.data.peer = server;
+              for (const chunk of client.data.pending) server.write(chunk);
+            },
+            data(server, chunk) {
+              server.data.peer?.write(chunk);
+            },
+            close(server) {
+              server.data.peer?.end();
+            },
+          },
+        });
+      },
+      data(client, chunk) {
+        if (client.data.peer) client.data.peer.write(chunk);
+        else client.data.pending.push(new Uint8Array(chunk));
+      },
+      close(client) {
+        client.data.peer?.end();
+      },
+    },
+  });
+}
