@@ -1,5 +1,5 @@
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync } from "node:fs";
-import { basename, dirname, join, resolve } from "node:path";
+import { existsSync, mkdirSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
 import { PGlite } from "@electric-sql/pglite";
 import { sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/pglite";
@@ -18,24 +18,28 @@ function open(dataDir: string, wasm: WebAssembly.Module, fromSeed: boolean) {
   });
 }
 
+/** Present only while a new data directory is being filled from the seed. */
+const INITIALISING_MARKER = ".signup-service-initialising";
+
 /**
- * A new data directory starts from the seed cluster made at build time (no initdb). It is
- * unpacked beside the target and renamed into place, so a crash mid-way leaves no half a database.
+ * A new data directory starts from the seed cluster made at build time (no initdb). A marker
+ * file is there while it is unpacked, so a start interrupted mid-way is redone at the next start,
+ * and a folder that holds something else is never touched.
  */
 async function openOnDisk(dataDir: string, wasm: WebAssembly.Module): Promise<PGlite> {
   const target = resolve(dataDir);
-  if (existsSync(join(target, "PG_VERSION"))) return open(target, wasm, false);
-  if (existsSync(target) && readdirSync(target).length > 0) {
+  const marker = join(target, INITIALISING_MARKER);
+  if (existsSync(join(target, "PG_VERSION")) && !existsSync(marker)) return open(target, wasm, false);
+  if (existsSync(target) && readdirSync(target).length > 0 && !existsSync(marker)) {
     throw new Error(`DATA_DIR ${target} is not empty and holds no database; point DATA_DIR at an empty or new folder`);
   }
-  mkdirSync(dirname(target), { recursive: true });
-  const staging = join(dirname(target), `.${basename(target)}.init-${process.pid}`);
-  rmSync(staging, { recursive: true, force: true });
-  const seeded = await open(staging, wasm, true);
-  await seeded.close();
-  rmSync(target, { recursive: true, force: true });
-  renameSync(staging, target);
-  return open(target, wasm, false);
+  mkdirSync(target, { recursive: true });
+  writeFileSync(marker, "");
+  for (const entry of readdirSync(target)) if (entry !== INITIALISING_MARKER) rmSync(join(target, entry), { recursive: true });
+  const pglite = await open(target, wasm, true);
+  await pglite.exec("CHECKPOINT");
+  rmSync(marker);
+  return pglite;
 }
 
 /** Embedded PostgreSQL (WebAssembly, in-process): one session, so no pool and no lock contention. */
