@@ -1,0 +1,204 @@
+import { describe, expect, test } from "bun:test";
+import { ConfigError, loadConfig } from "../../src/config";
+
+const SECRET = "unit-test-secret-0123456789abcdef";
+
+/** loadConfig with a valid secret, so only what the test sets matters. */
+const load = (env: Record<string, string | undefined> = {}) => loadConfig({ IDEMPOTENCY_SECRET: SECRET, ...env }).config;
+
+function configError(env: Record<string, string | undefined>): ConfigError {
+  try {
+    loadConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error(`expected a ConfigError for ${JSON.stringify(env)}`);
+}
+
+describe("loadConfig defaults", () => {
+  test("an empty environment gives the documented defaults", () => {
+    const config = load();
+    expect(config.env).toBe("development");
+    expect(config.host).toBe("0.0.0.0");
+    expect(config.port).toBe(8000);
+    expect(config.database).toEqual({ url: undefined, readUrl: undefined, poolMax: 10, dataDir: "./data" });
+    expect(config.log).toEqual({ level: "info", probes: false });
+    expect(config.password).toEqual({
+      minLength: 8,
+      algorithm: "argon2id",
+      argon2MemoryCost: 19456,
+      argon2TimeCost: 2,
+      bcryptCost: 12,
+      hashConcurrency: 2,
+      hashMaxQueue: 256,
+    });
+    expect(config.idempotency).toMatchObject({
+      secretVersion: 1,
+      previousSecret: undefined,
+      keyRequired: false,
+      ttlMs: 24 * 3_600_000,
+      leaseMs: 30_000,
+      sweepIntervalMs: 60_000,
+    });
+    expect(config.tracing).toEqual({ endpoint: undefined, serviceName: "signup-service" });
+    expect(config.shutdownTimeoutMs).toBe(10_000);
+    expect(config.rateLimit).toEqual({ signupPerMinute: 0, trustProxy: false });
+  });
+
+  test("an empty string counts as unset", () => {
+    expect(load({ PORT: "", HASH_MAX_QUEUE: "" }).port).toBe(8000);
+    expect(load({ HASH_MAX_QUEUE: "" }).password.hashMaxQueue).toBe(256);
+  });
+});
+
+describe("loadConfig conversion", () => {
+  test("numbers arrive as numbers", () => {
+    const config = load({ PORT: "3000", HASH_MAX_QUEUE: "0", HASH_CONCURRENCY: "8", ARGON2_MEMORY_COST: "65536" });
+    expect(config.port).toBe(3000);
+    expect(config.password.hashMaxQueue).toBe(0);
+    expect(config.password.hashConcurrency).toBe(8);
+    expect(config.password.argon2MemoryCost).toBe(65536);
+  });
+
+  test.each([
+    ["true", true],
+    ["TRUE", true],
+    ["1", true],
+    ["false", false],
+    ["False", false],
+    ["0", false],
+  ])("boolean %p -> %p", (text, expected) => {
+    const config = load({ LOG_PROBES: text, IDEMPOTENCY_KEY_REQUIRED: text, TRUST_PROXY: text });
+    expect(config.log.probes).toBe(expected);
+    expect(config.idempotency.keyRequired).toBe(expected);
+    expect(config.rateLimit.trustProxy).toBe(expected);
+  });
+
+  test.each([
+    ["24h", 86_400_000],
+    ["30s", 30_000],
+    ["250ms", 250],
+    ["15m", 900_000],
+    ["2d", 172_800_000],
+    ["90", 90_000],
+  ])("IDEMPOTENCY_TTL %p -> %p ms", (text, ms) => {
+    expect(load({ IDEMPOTENCY_TTL: text }).idempotency.ttlMs).toBe(ms);
+  });
+
+  test("the other durations convert too", () => {
+    const config = load({ IDEMPOTENCY_LEASE: "5s", IDEMPOTENCY_SWEEP_INTERVAL: "2m", SHUTDOWN_TIMEOUT: "1500ms" });
+    expect(config.idempotency.leaseMs).toBe(5_000);
+    expect(config.idempotency.sweepIntervalMs).toBe(120_000);
+    expect(config.shutdownTimeoutMs).toBe(1_500);
+  });
+
+  test("LOG_LEVEL is case-insensitive", () => {
+    expect(load({ LOG_LEVEL: "INFO" }).log.level).toBe("info");
+    expect(load({ LOG_LEVEL: "Debug" }).log.level).toBe("debug");
+  });
+});
+
+describe("loadConfig seed aliases", () => {
+  test("DB_DSN is read as DATABASE_URL, with a notice naming the alias", () => {
+    const { config, notices } = loadConfig({ IDEMPOTENCY_SECRET: SECRET, DB_DSN: "postgres://u@db/app" });
+    expect(config.database.url).toBe("postgres://u@db/app");
+    expect(notices.some((notice) => notice.includes("DB_DSN") && notice.includes("DATABASE_URL"))).toBe(true);
+  });
+
+  test("SECRET_KEY is read as IDEMPOTENCY_SECRET, with a notice naming the alias", () => {
+    const { config, notices } = loadConfig({ SECRET_KEY: SECRET });
+    expect(config.idempotency.secret).toBe(SECRET);
+    expect(notices.some((notice) => notice.includes("SECRET_KEY") && notice.includes("IDEMPOTENCY_SECRET"))).toBe(true);
+    expect(notices.some((notice) => notice.includes("development secret"))).toBe(false);
+  });
+
+  test("the real name wins over the alias, and then no alias notice", () => {
+    const { config, notices } = loadConfig({
+      IDEMPOTENCY_SECRET: SECRET,
+      SECRET_KEY: "another-secret-0123456789",
+      DATABASE_URL: "postgresql://real/app",
+      DB_DSN: "postgres://alias/app",
+    });
+    expect(config.database.url).toBe("postgresql://real/app");
+    expect(config.idempotency.secret).toBe(SECRET);
+    expect(notices).toEqual([]);
+  });
+
+  test("an aliased value is validated like the real one", () => {
+    expect(configError({ IDEMPOTENCY_SECRET: SECRET, DB_DSN: "mysql://x" }).message).toContain("DATABASE_URL");
+  });
+});
+
+describe("loadConfig rejects bad values, naming the variable", () => {
+  test.each([
+    ["PORT", "abc"],
+    ["PORT", "70000"],
+    ["PORT", "-1"],
+    ["PASSWORD_HASH_ALGORITHM", "md5"],
+    ["DATABASE_URL", "mysql://x"],
+    ["IDEMPOTENCY_TTL", "forever"],
+    ["IDEMPOTENCY_TTL", "-5s"],
+    ["LOG_LEVEL", "loud"],
+    ["TRUST_PROXY", "yes"],
+    ["NODE_ENV", "staging"],
+    ["HASH_CONCURRENCY", "0"],
+    ["IDEMPOTENCY_SECRET", "too-short"],
+  ])("%s=%p", (name, value) => {
+    const error = configError({ IDEMPOTENCY_SECRET: SECRET, [name]: value });
+    expect(error.message).toContain(name);
+    expect(error.problems.some((problem) => problem.startsWith(`${name}:`))).toBe(true);
+  });
+
+  test("every bad variable is reported, not just the first", () => {
+    const error = configError({ IDEMPOTENCY_SECRET: SECRET, PORT: "abc", LOG_LEVEL: "loud" });
+    expect(error.message).toContain("PORT");
+    expect(error.message).toContain("LOG_LEVEL");
+  });
+});
+
+describe("loadConfig idempotency secret", () => {
+  test("production without a secret throws, naming IDEMPOTENCY_SECRET", () => {
+    const error = configError({ NODE_ENV: "production" });
+    expect(error.message).toContain("IDEMPOTENCY_SECRET");
+  });
+
+  test("production with IDEMPOTENCY_SECRET or SECRET_KEY loads", () => {
+    expect(loadConfig({ NODE_ENV: "production", IDEMPOTENCY_SECRET: SECRET }).config.idempotency.secret).toBe(SECRET);
+    expect(loadConfig({ NODE_ENV: "production", SECRET_KEY: SECRET }).config.idempotency.secret).toBe(SECRET);
+  });
+
+  test("outside production a development secret is used, with a notice", () => {
+    const { config, notices } = loadConfig({});
+    expect(config.idempotency.secret.length).toBeGreaterThanOrEqual(16);
+    expect(notices.some((notice) => notice.includes("IDEMPOTENCY_SECRET"))).toBe(true);
+  });
+
+  test("a configured secret gives no notice", () => {
+    expect(loadConfig({ IDEMPOTENCY_SECRET: SECRET }).notices).toEqual([]);
+  });
+});
+
+describe("loadConfig tracing", () => {
+  const ENDPOINT = "http://collector:4318";
+
+  test("off by default", () => {
+    expect(load().tracing.endpoint).toBeUndefined();
+  });
+
+  test("an endpoint alone turns it on", () => {
+    expect(load({ OTEL_EXPORTER_OTLP_ENDPOINT: ENDPOINT }).tracing.endpoint).toBe(ENDPOINT);
+  });
+
+  test.each(["false", "0", "FALSE"])("ENABLE_TRACING=%p disables it even with an endpoint", (flag) => {
+    expect(load({ ENABLE_TRACING: flag, OTEL_EXPORTER_OTLP_ENDPOINT: ENDPOINT }).tracing.endpoint).toBeUndefined();
+  });
+
+  test("ENABLE_TRACING=true without an endpoint uses the local collector", () => {
+    expect(load({ ENABLE_TRACING: "true" }).tracing.endpoint).toBe("http://localhost:4318");
+  });
+
+  test("ENABLE_TRACING=true with an endpoint uses that endpoint", () => {
+    expect(load({ ENABLE_TRACING: "1", OTEL_EXPORTER_OTLP_ENDPOINT: ENDPOINT }).tracing.endpoint).toBe(ENDPOINT);
+  });
+});

@@ -1,0 +1,128 @@
+import { describe, expect, test } from "bun:test";
+import { ValidationError } from "elysia";
+import { fieldErrors, serverFailureProblem } from "../../src/http/error-mapping";
+import { GateFullError } from "../../src/users/admission-gate";
+import { signupBodySchema } from "../../src/users/model";
+import { passwordPolicyViolations } from "../../src/users/password-policy";
+
+interface Issue {
+  path: string;
+  value: unknown;
+  message: string;
+  summary?: string;
+}
+
+/** The part of Elysia's ValidationError that fieldErrors reads. */
+const validation = (...all: Issue[]) => ({ all }) as unknown as Pick<ValidationError, "all">;
+
+const PATTERN_MESSAGE = "Expected string to match '^(?=.*[a-z])(?=.*[A-Z])(?=.*\\d)'";
+
+describe("fieldErrors", () => {
+  test("a password gets the policy's reasons, never its value or the schema's regex", () => {
+    const password = "weakpw";
+    const errors = fieldErrors(
+      validation(
+        { path: "/password", value: password, message: "Expected string length greater or equal to 8" },
+        { path: "/password", value: password, message: PATTERN_MESSAGE, summary: PATTERN_MESSAGE },
+      ),
+      8,
+    );
+    expect(errors).toEqual(passwordPolicyViolations(password, 8).map((message) => ({ field: "password", message })));
+    expect(errors.map((error) => error.message)).toEqual([
+      "must be at least 8 characters",
+      "must contain an upper-case letter",
+      "must contain a digit",
+    ]);
+    const text = JSON.stringify(errors);
+    expect(text).not.toContain(password);
+    expect(text).not.toContain("(?=");
+  });
+
+  test("the password reasons use the configured minimum length", () => {
+    const errors = fieldErrors(validation({ path: "/password", value: "Abcdefgh1", message: "too short" }), 12);
+    expect(errors).toEqual([{ field: "password", message: "must be at least 12 characters" }]);
+  });
+
+  test("a password that is not a string falls back to the schema message", () => {
+    const errors = fieldErrors(validation({ path: "/password", value: 12345678, message: "Expected string" }), 8);
+    expect(errors).toEqual([{ field: "password", message: "Expected string" }]);
+  });
+
+  test("other fields use the summary, or the message without one", () => {
+    const errors = fieldErrors(
+      validation(
+        { path: "/email", value: "nope", message: "Expected string to match 'email' format", summary: "Property 'email' should be email" },
+        { path: "/name", value: "", message: "Expected string length greater or equal to 1" },
+        { path: "/display_name", value: "", message: "Expected string", summary: "" },
+      ),
+      8,
+    );
+    expect(errors).toEqual([
+      { field: "email", message: "Property 'email' should be email" },
+      { field: "name", message: "Expected string length greater or equal to 1" },
+      { field: "display_name", message: "Expected string" },
+    ]);
+  });
+
+  test("nested paths are dotted and an empty path is the body", () => {
+    const errors = fieldErrors(
+      validation({ path: "/address/0/street", value: 1, message: "Expected string" }, { path: "", value: null, message: "Expected object" }),
+      8,
+    );
+    expect(errors).toEqual([
+      { field: "address.0.street", message: "Expected string" },
+      { field: "body", message: "Expected object" },
+    ]);
+  });
+
+  test("duplicates are removed, distinct messages kept", () => {
+    const email = { path: "/email", value: "x", message: "m", summary: "Property 'email' should be email" };
+    const errors = fieldErrors(
+      validation(email, email, { path: "/email", value: "x", message: "Expected string length less or equal to 254" }),
+      8,
+    );
+    expect(errors).toEqual([
+      { field: "email", message: "Property 'email' should be email" },
+      { field: "email", message: "Expected string length less or equal to 254" },
+    ]);
+  });
+
+  test("with Elysia's own ValidationError for the signup schema", () => {
+    const body = { name: "Ana", email: "nope", password: "lowercase-only", display_name: "Ana G" };
+    const errors = fieldErrors(new ValidationError("body", signupBodySchema(8), body), 8);
+    expect(errors).toContainEqual({ field: "password", message: "must contain an upper-case letter" });
+    expect(errors).toContainEqual({ field: "password", message: "must contain a digit" });
+    expect(errors.some((error) => error.field === "email")).toBe(true);
+    expect(JSON.stringify(errors)).not.toContain(body.password);
+  });
+});
+
+describe("serverFailureProblem", () => {
+  test("a full admission gate is a 503 with retry-after", () => {
+    const problem = serverFailureProblem(new GateFullError());
+    expect(problem.status).toBe(503);
+    expect(problem.headers["retry-after"]).toMatch(/^\d+$/);
+  });
+
+  test.each([
+    ["a refused connection", Object.assign(new Error("connect ECONNREFUSED"), { code: "ECONNREFUSED" })],
+    ["an admin shutdown in the cause", new Error("query failed", { cause: { code: "57P01" } })],
+    ["a connection failure class 08", new Error("query failed", { cause: Object.assign(new Error("x"), { code: "08006" }) })],
+  ])("%s is a 503 with retry-after", (_what, error) => {
+    const problem = serverFailureProblem(error);
+    expect(problem.status).toBe(503);
+    expect(problem.headers["retry-after"]).toMatch(/^\d+$/);
+  });
+
+  test.each([
+    ["a plain error", new Error("secret internal detail")],
+    ["a unique violation", Object.assign(new Error("secret internal detail"), { code: "23505" })],
+    ["a thrown string", "secret internal detail"],
+    ["undefined", undefined],
+  ])("%s is a 500 without retry-after or the error's text", (_what, error) => {
+    const problem = serverFailureProblem(error);
+    expect(problem.status).toBe(500);
+    expect(problem.headers["retry-after"]).toBeUndefined();
+    expect(JSON.stringify(problem.toProblem("/signup", "req-1"))).not.toContain("secret internal detail");
+  });
+});
