@@ -61,12 +61,12 @@ export function httpPlugin({ logger, metrics, contexts, passwordMinLength, logPr
       }
       const headers: Record<string, string> = { ...problem.headers };
       for (const [name, value] of Object.entries(set.headers)) if (typeof value === "string") headers[name] = value;
+      // The access log, the metrics and the tracing plugin read the status from here.
+      set.status = problem.status;
       return problemResponse(problem.toProblem(instance, requestId), headers);
     })
-    .onAfterResponse({ as: "global" }, (context) => {
-      const { request, route, set } = context;
-      const response = (context as { responseValue?: unknown }).responseValue;
-      const status = response instanceof Response ? response.status : typeof set.status === "number" ? set.status : 200;
+    .onAfterResponse({ as: "global" }, ({ request, route, set }) => {
+      const status = typeof set.status === "number" ? set.status : 200;
       const requestContext = contexts.of(request);
       const seconds = (performance.now() - requestContext.startedAt) / 1000;
       const template = route || "unmatched";

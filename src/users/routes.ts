@@ -84,7 +84,12 @@ export function userRoutes(options: UserRoutesOptions) {
         });
       }
     })
-    .post("/signup", ({ body, request, server }) => handleSignup(body, request, server?.requestIP(request)?.address), {
+    .post("/signup", async ({ body, request, server, set }) => {
+      const response = await handleSignup(body, request, server?.requestIP(request)?.address);
+      // Read by the access log, the metrics and the tracing plugin.
+      set.status = response.status;
+      return response;
+    }, {
       parse: parseJsonBody,
       detail: signupDocs(options.passwordMinLength),
     })
