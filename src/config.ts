@@ -4,6 +4,8 @@ import { availableParallelism } from "node:os";
 import { parseDuration } from "./config-duration";
 
 const Duration = T.String({ pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)?$" });
+/** A duration that must not be zero: a lease, a TTL or an interval of 0 would spin or expire at once. */
+const PositiveDuration = T.String({ pattern: "^(?!0+(\\.0+)?(ms|s|m|h|d)?$)\\d+(\\.\\d+)?(ms|s|m|h|d)?$" });
 const Bool = (fallback?: "true" | "false") =>
   T.Union([T.Literal("true"), T.Literal("false"), T.Literal("1"), T.Literal("0")], { default: fallback });
 
@@ -32,9 +34,9 @@ const EnvSchema = T.Object({
   IDEMPOTENCY_SECRET_VERSION: T.Integer({ minimum: 1, maximum: 32767, default: 1 }),
   IDEMPOTENCY_PREVIOUS_SECRET: T.Optional(T.String({ minLength: 16 })),
   IDEMPOTENCY_KEY_REQUIRED: Bool("false"),
-  IDEMPOTENCY_TTL: { ...Duration, default: "24h" },
-  IDEMPOTENCY_LEASE: { ...Duration, default: "30s" },
-  IDEMPOTENCY_SWEEP_INTERVAL: { ...Duration, default: "60s" },
+  IDEMPOTENCY_TTL: { ...PositiveDuration, default: "24h" },
+  IDEMPOTENCY_LEASE: { ...PositiveDuration, default: "30s" },
+  IDEMPOTENCY_SWEEP_INTERVAL: { ...PositiveDuration, default: "60s" },
   OTEL_EXPORTER_OTLP_ENDPOINT: T.Optional(T.String({ pattern: "^https?://" })),
   OTEL_SERVICE_NAME: T.String({ minLength: 1, default: "signup-service" }),
   ENABLE_TRACING: T.Optional(Bool()),
@@ -49,6 +51,12 @@ const SEED_ALIASES: Record<string, keyof Env> = {
   DB_DSN: "DATABASE_URL",
   SECRET_KEY: "IDEMPOTENCY_SECRET",
 };
+
+const DURATION_PATTERNS = new Set([Duration.pattern, PositiveDuration.pattern]);
+
+/** A rejected value is echoed to help, unless it may hold a secret or credentials. */
+const shown = (key: string, value: unknown) =>
+  /SECRET|URL|DSN/.test(key) ? "a value that is not shown" : JSON.stringify(value);
 
 const DEVELOPMENT_SECRET = "signup-service-development-secret-not-for-production";
 
@@ -85,12 +93,30 @@ export function loadConfig(source: Record<string, string | undefined>): LoadedCo
     if (typeof raw[key] === "string") raw[key] = (raw[key] as string).toLowerCase();
   }
 
+  // TypeBox's conversion would truncate "1.5" to 1: integers must be written as integers.
+  const problems: string[] = [];
+  for (const [key, value] of Object.entries(raw)) {
+    const schema = EnvSchema.properties[key as keyof Env] as { type?: string };
+    if (schema.type === "integer" && typeof value === "string" && !/^\d+$/.test(value)) {
+      problems.push(`${key}: Expected a whole number (got ${shown(key, value)})`);
+    }
+  }
   const withDefaults = Value.Default(EnvSchema, Value.Convert(EnvSchema, raw));
-  const problems = [...Value.Errors(EnvSchema, withDefaults)].map(
-    (error) => `${error.path.slice(1) || "environment"}: ${error.message} (got ${JSON.stringify(error.value)})`,
-  );
+  for (const error of Value.Errors(EnvSchema, withDefaults)) {
+    const key = error.path.slice(1);
+    if (!problems.some((problem) => problem.startsWith(`${key}:`))) {
+      const expected = "pattern" in error.schema && DURATION_PATTERNS.has(String(error.schema.pattern))
+        ? "Expected a duration such as 250ms, 30s, 15m or 24h (not zero for leases, TTLs and intervals)"
+        : error.message;
+      problems.push(`${key || "environment"}: ${expected} (got ${shown(key, error.value)})`);
+    }
+  }
   if (problems.length > 0) throw new ConfigError(problems);
   const env = withDefaults as Env;
+  const leaseMs = parseDuration(env.IDEMPOTENCY_LEASE);
+  if (parseDuration(env.IDEMPOTENCY_TTL) <= leaseMs) {
+    throw new ConfigError(["IDEMPOTENCY_TTL: must be longer than IDEMPOTENCY_LEASE"]);
+  }
 
   if (!env.IDEMPOTENCY_SECRET) {
     if (env.NODE_ENV === "production") {

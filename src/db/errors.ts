@@ -1,7 +1,9 @@
 /** Drizzle wraps driver errors in `cause`; postgres.js and PGlite both carry their code as `code`. */
 function errorCodes(error: unknown): string[] {
   const codes: string[] = [];
-  for (let current = error; current instanceof Object; current = (current as { cause?: unknown }).cause) {
+  let depth = 0;
+  // Bounded: a cause chain can loop.
+  for (let current = error; current instanceof Object && depth < 8; current = (current as { cause?: unknown }).cause, depth++) {
     const code = (current as { code?: unknown }).code;
     if (typeof code === "string") codes.push(code);
   }
@@ -34,7 +36,9 @@ export const isDatabaseUnavailable = (error: unknown) =>
  */
 export function safeError(error: unknown): { type: string; code?: string; message: string } {
   let current = error;
-  while (current instanceof Error && current.name === "DrizzleQueryError" && current.cause) current = current.cause;
+  for (let depth = 0; depth < 8 && current instanceof Error && current.name === "DrizzleQueryError" && current.cause; depth++) {
+    current = current.cause;
+  }
   if (!(current instanceof Error)) return { type: typeof current, message: String(current) };
   const code = (current as { code?: unknown }).code;
   return { type: current.name, ...(typeof code === "string" ? { code } : {}), message: current.message };

@@ -18,10 +18,8 @@ export function fieldErrors(error: { all: Array<ValueError & { summary?: string 
   const seen = new Set<string>();
   for (const issue of error.all) {
     const field = issue.path.replace(/^\//, "").replaceAll("/", ".") || "body";
-    const messages =
-      field === "password" && typeof issue.value === "string"
-        ? passwordPolicyViolations(issue.value, passwordMinLength)
-        : [issue.summary || issue.message];
+    const reasons = field === "password" && typeof issue.value === "string" ? passwordPolicyViolations(issue.value, passwordMinLength) : [];
+    const messages = reasons.length > 0 ? reasons : [issue.summary || issue.message];
     for (const message of messages) {
       const id = `${field}\u0000${message}`;
       if (seen.has(id)) continue;

@@ -10,13 +10,13 @@ export function parseIdempotencyKey(header: string | null): string | undefined {
   if (header === null) return undefined;
   const quoted = header.startsWith('"') || header.endsWith('"');
   const key = quoted ? header.slice(1, -1) : header;
-  const wellQuoted = !quoted || (header.length >= 3 && header.startsWith('"') && header.endsWith('"') && !key.includes('"'));
-  if (!VISIBLE_ASCII.test(key) || !wellQuoted) {
+  const wellQuoted = !quoted || (header.length >= 3 && header.startsWith('"') && header.endsWith('"'));
+  if (!VISIBLE_ASCII.test(key) || !wellQuoted || key.includes('"')) {
     throw new ProblemError(
       400,
       "invalid-idempotency-key",
       "Invalid Idempotency-Key",
-      "Idempotency-Key must be 1-255 visible ASCII characters, optionally in double quotes",
+      "Idempotency-Key must be 1-255 visible ASCII characters other than a double quote, optionally in double quotes",
     );
   }
   return key;

@@ -168,7 +168,7 @@ describe.each(drivers)("idempotency on %s", (driver) => {
   });
 
   test("an expired record counts as absent, even before the sweeper removes it", async () => {
-    const shortLived = createTestApp(database.handle, { IDEMPOTENCY_TTL: "300ms" }).app;
+    const shortLived = createTestApp(database.handle, { IDEMPOTENCY_TTL: "300ms", IDEMPOTENCY_LEASE: "100ms" }).app;
     const key = newKey();
     expect((await shortLived.handle(postSignup(signupBody(), keyed(key)))).status).toBe(201);
     await Bun.sleep(400);

@@ -83,7 +83,7 @@ describe("loadConfig conversion", () => {
     ["2d", 172_800_000],
     ["90", 90_000],
   ])("IDEMPOTENCY_TTL %p -> %p ms", (text, ms) => {
-    expect(load({ IDEMPOTENCY_TTL: text }).idempotency.ttlMs).toBe(ms);
+    expect(load({ IDEMPOTENCY_TTL: text, IDEMPOTENCY_LEASE: "100ms" }).idempotency.ttlMs).toBe(ms);
   });
 
   test("the other durations convert too", () => {
@@ -144,10 +144,30 @@ describe("loadConfig rejects bad values, naming the variable", () => {
     ["NODE_ENV", "staging"],
     ["HASH_CONCURRENCY", "0"],
     ["IDEMPOTENCY_SECRET", "too-short"],
+    ["PORT", "1.5"],
+    ["PORT", " 80"],
+    ["HASH_CONCURRENCY", "2.9"],
+    ["IDEMPOTENCY_SWEEP_INTERVAL", "0"],
+    ["IDEMPOTENCY_LEASE", "0ms"],
   ])("%s=%p", (name, value) => {
     const error = configError({ IDEMPOTENCY_SECRET: SECRET, [name]: value });
     expect(error.message).toContain(name);
     expect(error.problems.some((problem) => problem.startsWith(`${name}:`))).toBe(true);
+  });
+
+  test("a TTL no longer than the lease is refused", () => {
+    const error = configError({ IDEMPOTENCY_SECRET: SECRET, IDEMPOTENCY_TTL: "10s", IDEMPOTENCY_LEASE: "30s" });
+    expect(error.problems).toEqual(["IDEMPOTENCY_TTL: must be longer than IDEMPOTENCY_LEASE"]);
+  });
+
+  test("a rejected secret or connection string is never echoed", () => {
+    const secret = "short-secret";
+    const url = "mysql://admin:hunter2@db/x";
+    const error = configError({ IDEMPOTENCY_SECRET: secret, DATABASE_URL: url });
+    expect(error.message).toContain("IDEMPOTENCY_SECRET");
+    expect(error.message).toContain("DATABASE_URL");
+    expect(error.message).not.toContain(secret);
+    expect(error.message).not.toContain("hunter2");
   });
 
   test("every bad variable is reported, not just the first", () => {

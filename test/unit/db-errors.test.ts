@@ -48,3 +48,10 @@ describe("isDatabaseUnavailable", () => {
     expect(isDatabaseUnavailable("ECONNREFUSED")).toBe(false);
   });
 });
+
+test("a cause chain that loops is followed a bounded number of steps", () => {
+  const looping = Object.assign(new Error("loop"), { code: "XX000" }) as Error & { cause?: unknown };
+  looping.cause = looping;
+  expect(isUniqueViolation(looping)).toBe(false);
+  expect(isDatabaseUnavailable(looping)).toBe(false);
+});

@@ -51,6 +51,7 @@ test.each([
   ["a quote inside quotes", '"ab"cd"'],
   ["an unclosed quote", '"abc'],
   ["an unopened quote", 'abc"'],
+  ["a quote inside a bare key", 'ab"cd'],
 ])("%s is a 400 problem", (_what, header) => {
   const error = rejection(header);
   expect(error.status).toBe(400);
