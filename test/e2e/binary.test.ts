@@ -2,18 +2,11 @@ import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "
 import { rmSync } from "node:fs";
 import { join } from "node:path";
 import postgres from "postgres";
-import { binaryInEmptyFolder, buildBinary, startService } from "../support/binary";
+import { binaryInEmptyFolder, buildBinary, signupAt, startService } from "../support/binary";
 import { createEmptyPostgresDatabase, postgresUrl } from "../support/databases";
 
 // Builds the binary and starts it several times.
 setDefaultTimeout(60_000);
-
-const signup = (url: string, email: string, headers: Record<string, string> = {}) =>
-  fetch(`${url}/signup`, {
-    method: "POST",
-    headers: { "content-type": "application/json", ...headers },
-    body: JSON.stringify({ name: "Ana", email, password: "S3guro!123", display_name: "Ana G" }),
-  });
 
 describe("the compiled binary", () => {
   let folder: ReturnType<typeof binaryInEmptyFolder>;
@@ -41,7 +34,7 @@ describe("the compiled binary", () => {
   test("alone in an empty folder it serves on the embedded database, and keeps its data across restarts", async () => {
     const first = await startService(folder.binary, { cwd: folder.dir });
     expect(first.lines.join("\n")).toContain("using the embedded database (PGlite)");
-    const created = await signup(first.url, "binary@example.com");
+    const created = await signupAt(first.url, "binary@example.com");
     expect(created.status).toBe(201);
     const user = (await created.json()) as { id: string };
     expect((await fetch(`${first.url}/users/${user.id}`)).status).toBe(200);
@@ -79,11 +72,11 @@ if (postgresUrl) {
       ]);
       try {
         expect(a.lines.join("\n")).toContain("using PostgreSQL");
-        const created = await signup(a.url, "twin@example.com");
+        const created = await signupAt(a.url, "twin@example.com");
         expect(created.status).toBe(201);
         const { id } = (await created.json()) as { id: string };
         expect((await fetch(`${b.url}/users/${id}`)).status).toBe(200);
-        expect((await signup(b.url, "TWIN@example.com")).status).toBe(409);
+        expect((await signupAt(b.url, "TWIN@example.com")).status).toBe(409);
       } finally {
         expect(await a.stop()).toBe(0);
         expect(await b.stop()).toBe(0);

@@ -1,17 +1,10 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { rmSync } from "node:fs";
-import { binaryInEmptyFolder, buildBinary, startService } from "../support/binary";
+import { binaryInEmptyFolder, buildBinary, signupAt, startService } from "../support/binary";
 import { createEmptyPostgresDatabase, postgresUrl } from "../support/databases";
 
 // Builds the binary and starts it several times.
 setDefaultTimeout(60_000);
-
-const signup = (url: string, email: string) =>
-  fetch(`${url}/signup`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ name: "Ana", email, password: "S3guro!123", display_name: "Ana G" }),
-  });
 
 describe("the binary's lifecycle", () => {
   let folder: ReturnType<typeof binaryInEmptyFolder>;
@@ -40,7 +33,7 @@ describe("the binary's lifecycle", () => {
       cwd: folder.dir,
       env: { DATA_DIR: "memory://", HASH_CONCURRENCY: "1" },
     });
-    const inFlight = Array.from({ length: 20 }, (_, i) => signup(service.url, `drain-${i}@example.com`));
+    const inFlight = Array.from({ length: 20 }, (_, i) => signupAt(service.url, `drain-${i}@example.com`));
     await Bun.sleep(50);
     const exitCode = service.stop("SIGTERM");
     const statuses = await Promise.all(inFlight.map(async (response) => (await response).status));
@@ -91,7 +84,7 @@ if (postgresUrl) {
         const notReady = await fetch(`${service.url}/ready`);
         expect(notReady.status).toBe(503);
         expect(((await notReady.json()) as { status: string }).status).toBe("not_ready");
-        expect((await signup(service.url, "early@example.com")).status).toBe(503);
+        expect((await signupAt(service.url, "early@example.com")).status).toBe(503);
         expect(service.lines.some((line) => line.includes("database not ready; retrying"))).toBe(true);
 
         const relay = startRelay(port, Number(target.port || 5432));
@@ -101,7 +94,7 @@ if (postgresUrl) {
             if (Date.now() > deadline) throw new Error(`never became ready:\n${service.lines.join("\n")}`);
             await Bun.sleep(200);
           }
-          expect((await signup(service.url, "late@example.com")).status).toBe(201);
+          expect((await signupAt(service.url, "late@example.com")).status).toBe(201);
         } finally {
           expect(await service.stop()).toBe(0);
           relay.stop(true);

@@ -97,3 +97,11 @@ export async function startService(
     },
   };
 }
+
+/** A valid POST /signup to a running service. */
+export const signupAt = (url: string, email: string, headers: Record<string, string> = {}) =>
+  fetch(`${url}/signup`, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...headers },
+    body: JSON.stringify({ name: "Ana", email, password: "S3guro!123", display_name: "Ana G" }),
+  });
