@@ -1,3 +1,5 @@
+import { DrizzleQueryError } from "drizzle-orm";
+
 /** Drizzle wraps driver errors in `cause`; postgres.js and PGlite both carry their code as `code`. */
 function errorCodes(error: unknown): string[] {
   const codes: string[] = [];
@@ -24,6 +26,7 @@ const UNAVAILABLE_CODES = new Set([
   "57P02", // crash_shutdown
   "57P03", // cannot_connect_now
   "53300", // too_many_connections
+  "3D000", // invalid_catalog_name: the database was dropped
 ]);
 
 /** The database cannot answer right now: the client should retry, so this is a 503, not a 500. */
@@ -31,14 +34,22 @@ export const isDatabaseUnavailable = (error: unknown) =>
   errorCodes(error).some((code) => UNAVAILABLE_CODES.has(code) || code.startsWith("08"));
 
 /**
- * What may be logged or traced about an error. Drizzle's message embeds the query parameters
- * (emails, password hashes) and a driver's `detail` quotes row values: neither leaves here.
+ * The driver's own error inside Drizzle's wrapper. Drizzle's message embeds the query's
+ * parameters (emails, password hashes), so the wrapper never travels further than the database layer.
+ */
+export function driverError(error: unknown): unknown {
+  let current = error;
+  for (let depth = 0; depth < 8 && current instanceof DrizzleQueryError && current.cause; depth++) current = current.cause;
+  return current;
+}
+
+/**
+ * What may be logged or traced about an error: its type, code and message; never Drizzle's
+ * message (it holds the parameters) nor a driver's `detail` (it quotes row values).
  */
 export function safeError(error: unknown): { type: string; code?: string; message: string } {
-  let current = error;
-  for (let depth = 0; depth < 8 && current instanceof Error && current.name === "DrizzleQueryError" && current.cause; depth++) {
-    current = current.cause;
-  }
+  const current = driverError(error);
+  if (current instanceof DrizzleQueryError) return { type: "DrizzleQueryError", message: "query failed" };
   if (!(current instanceof Error)) return { type: typeof current, message: String(current) };
   const code = (current as { code?: unknown }).code;
   return { type: current.name, ...(typeof code === "string" ? { code } : {}), message: current.message };

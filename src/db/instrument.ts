@@ -1,4 +1,5 @@
 import type { Spans } from "../observability/spans";
+import { driverError } from "./errors";
 
 interface Executable<Result> {
   execute(placeholders?: Record<string, unknown>): Promise<Result>;
@@ -8,7 +9,8 @@ export type InstrumentedStatement<Result> = { execute(placeholders?: Record<stri
 
 /**
  * Drizzle and postgres.js have no tracing of their own: each prepared statement runs inside a
- * `db <name>` span carrying db.system and db.operation (never the parameters).
+ * `db <name>` span carrying db.system and db.operation (never the parameters). Errors leave as
+ * the driver's own, without Drizzle's message that quotes the parameters.
  */
 export function instrument<Result>(
   spans: Spans,
@@ -17,5 +19,12 @@ export function instrument<Result>(
   statement: Executable<Result>,
 ): InstrumentedStatement<Result> {
   const attributes = { "db.system": "postgresql", "db.operation": operation, "db.statement.name": name };
-  return { execute: (placeholders) => spans.run(`db ${name}`, attributes, () => statement.execute(placeholders)) };
+  const execute = async (placeholders?: Record<string, unknown>) => {
+    try {
+      return await statement.execute(placeholders);
+    } catch (error) {
+      throw driverError(error);
+    }
+  };
+  return { execute: (placeholders) => spans.run(`db ${name}`, attributes, () => execute(placeholders)) };
 }

@@ -1,5 +1,5 @@
 import { TypeCompiler } from "@sinclair/typebox/compiler";
-import { fieldErrors } from "../http/error-mapping";
+import { type FieldError, fieldErrors } from "../http/error-mapping";
 import { ProblemError } from "../http/problem";
 import { type SignupInput, signupBodySchema } from "./model";
 
@@ -10,13 +10,18 @@ import { type SignupInput, signupBodySchema } from "./model";
  */
 export function createSignupValidator(passwordMinLength: number) {
   const checker = TypeCompiler.Compile(signupBodySchema(passwordMinLength));
+  const invalid = (errors: FieldError[]) =>
+    new ProblemError(422, "validation", "Validation Failed", "The request body is invalid", {}, { errors });
   return (body: unknown): SignupInput => {
-    if (checker.Check(body)) {
-      const { name, email, password, display_name } = body;
-      return { name, email, password, display_name };
-    }
-    throw new ProblemError(422, "validation", "Validation Failed", "The request body is invalid", {}, {
-      errors: fieldErrors({ all: [...checker.Errors(body)] }, passwordMinLength),
-    });
+    if (!checker.Check(body)) throw invalid(fieldErrors({ all: [...checker.Errors(body)] }, passwordMinLength));
+    const input: SignupInput = { name: body.name, email: body.email, password: body.password, display_name: body.display_name };
+    const unstorable = Object.entries(input)
+      .filter(([, value]) => !isStorableText(value))
+      .map(([field]) => ({ field, message: "must not contain NUL characters or unpaired surrogates" }));
+    if (unstorable.length > 0) throw invalid(unstorable);
+    return input;
   };
 }
+
+/** PostgreSQL text cannot hold NUL, and an unpaired surrogate would not come back as sent. */
+const isStorableText = (value: string) => value.isWellFormed() && !value.includes("\u0000");

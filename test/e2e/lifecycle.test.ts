@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "
 import { rmSync } from "node:fs";
 import { binaryInEmptyFolder, buildBinary, signupAt, startService } from "../support/binary";
 import { createEmptyPostgresDatabase, postgresUrl } from "../support/databases";
+import { freePort, startRelay } from "../support/faults";
 
 // Builds the binary and starts it several times.
 setDefaultTimeout(60_000);
@@ -67,9 +68,7 @@ if (postgresUrl) {
 
     test("/health answers and /ready is 503 until the database is reachable; then it becomes ready by itself", async () => {
       // The "database" is a port with nothing behind it until a TCP relay to the real server starts.
-      const reserved = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
-      const port = reserved.port;
-      reserved.stop(true);
+      const port = freePort();
       const target = new URL(database.url);
       const relayedUrl = `postgres://postgres@127.0.0.1:${port}${target.pathname}`;
 
@@ -97,49 +96,11 @@ if (postgresUrl) {
           expect((await signupAt(service.url, "late@example.com")).status).toBe(201);
         } finally {
           expect(await service.stop()).toBe(0);
-          relay.stop(true);
+          relay.cut();
         }
       } finally {
         service.process.kill("SIGKILL");
       }
     });
-  });
-}
-
-/** A TCP relay from 127.0.0.1:`from` to the PostgreSQL server on 127.0.0.1:`to`. */
-function startRelay(from: number, to: number) {
-  type Side = { peer?: import("bun").Socket<Side>; pending: Uint8Array[] };
-  return Bun.listen<Side>({
-    hostname: "127.0.0.1",
-    port: from,
-    socket: {
-      open(client) {
-        client.data = { pending: [] };
-        void Bun.connect<Side>({
-          hostname: "127.0.0.1",
-          port: to,
-          socket: {
-            open(server) {
-              server.data = { peer: client, pending: [] };
-              client.data.peer = server;
-              for (const chunk of client.data.pending) server.write(chunk);
-            },
-            data(server, chunk) {
-              server.data.peer?.write(chunk);
-            },
-            close(server) {
-              server.data.peer?.end();
-            },
-          },
-        });
-      },
-      data(client, chunk) {
-        if (client.data.peer) client.data.peer.write(chunk);
-        else client.data.pending.push(new Uint8Array(chunk));
-      },
-      close(client) {
-        client.data.peer?.end();
-      },
-    },
   });
 }
