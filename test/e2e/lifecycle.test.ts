@@ -35,7 +35,16 @@ describe("the binary's lifecycle", () => {
       env: { DATA_DIR: "memory://", HASH_CONCURRENCY: "1" },
     });
     const inFlight = Array.from({ length: 20 }, (_, i) => signupAt(service.url, `drain-${i}@example.com`));
-    await Bun.sleep(50);
+    // "In flight" means the service holds them: hashing, queued for a hash, or done. A connection
+    // still in the kernel's accept queue when the listener closes is not a request in flight.
+    const metric = (text: string, name: string) => Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, "m").exec(text)?.[1] ?? 0);
+    let unfinished = 0;
+    for (const deadline = Date.now() + 5000; Date.now() < deadline; await Bun.sleep(5)) {
+      const text = await (await fetch(`${service.url}/metrics`)).text();
+      unfinished = metric(text, "password_hashes_in_flight") + metric(text, "password_hashes_queued");
+      if (unfinished + metric(text, "password_hash_duration_seconds_count") >= 20) break;
+    }
+    expect(unfinished).toBeGreaterThan(5);
     const exitCode = service.stop("SIGTERM");
     const statuses = await Promise.all(inFlight.map(async (response) => (await response).status));
     expect(statuses).toEqual(Array(20).fill(201));
