@@ -41,6 +41,7 @@ const EnvSchema = T.Object({
   OTEL_SERVICE_NAME: T.String({ minLength: 1, default: "signup-service" }),
   ENABLE_TRACING: T.Optional(Bool()),
   SHUTDOWN_TIMEOUT: { ...Duration, default: "10s" },
+  HTTP_IDLE_TIMEOUT: T.Integer({ minimum: 1, maximum: 255, default: 10 }),
   RATE_LIMIT_SIGNUP: T.Integer({ minimum: 0, maximum: 1000000, default: 0 }),
   TRUST_PROXY: Bool("false"),
 });
@@ -165,6 +166,7 @@ function toConfig(env: Env) {
     },
     tracing: { endpoint: tracingEndpoint, serviceName: env.OTEL_SERVICE_NAME },
     shutdownTimeoutMs: parseDuration(env.SHUTDOWN_TIMEOUT),
+    idleTimeoutSeconds: env.HTTP_IDLE_TIMEOUT,
     rateLimit: { signupPerMinute: env.RATE_LIMIT_SIGNUP, trustProxy: isTrue(env.TRUST_PROXY) },
   };
 }

@@ -53,7 +53,13 @@ export async function serve(config: Config, logger: Logger) {
     logger,
     onSwept: metrics.swept,
   });
-  app.listen({ hostname: config.host, port: config.port, maxRequestBodySize: MAX_BODY_BYTES });
+  app.listen({
+    hostname: config.host,
+    port: config.port,
+    maxRequestBodySize: MAX_BODY_BYTES,
+    // A client that sends nothing for this long (a slow-loris) loses its connection.
+    idleTimeout: config.idleTimeoutSeconds,
+  });
   logger.info({ host: config.host, port: app.server?.port, version: VERSION }, "listening");
 
   let stopping = false;
