@@ -51,7 +51,30 @@ export function createIdempotencyGuard(options: IdempotencyGuardOptions) {
     body: unknown,
     fingerprint: Fingerprint,
   ): Promise<{ lease: KeyLease } | { replay: StoredResponse }> {
+    // Read first: a retry of a completed request (the common case for a key) is one SELECT and
+    // takes no row lock. Only an absent record, or one whose owner's lease ran out, is claimed.
     for (let attempt = 0; attempt < CLAIM_ATTEMPTS; attempt++) {
+      const [existing] = await statements.lookup.execute({ scope, key });
+      if (existing) {
+        const stored = { value: existing.fingerprint, secretVersion: existing.secretVersion };
+        if (!fingerprinter.matches(stored, body, fingerprint)) {
+          onOutcome("mismatch");
+          throw keyReused();
+        }
+        if (existing.state === "completed" && existing.responseStatus !== null && existing.responseBody !== null) {
+          onOutcome("replayed");
+          const response: StoredResponse = { status: existing.responseStatus, body: existing.responseBody };
+          if (existing.responseLocation) response.location = existing.responseLocation;
+          return { replay: response };
+        }
+        if (existing.leaseRemainingMs > 0) {
+          onOutcome("in_progress");
+          throw keyInProgress(
+            Math.max(1, Math.ceil(existing.leaseRemainingMs / 1000)),
+            "Another request with this Idempotency-Key is being processed; retry after the delay given in Retry-After",
+          );
+        }
+      }
       const leaseToken = Bun.randomUUIDv7();
       const [claimed] = await statements.claim.execute({
         scope,
@@ -65,26 +88,6 @@ export function createIdempotencyGuard(options: IdempotencyGuardOptions) {
       if (claimed) {
         onOutcome(claimed.tookOver ? "taken_over" : "claimed");
         return { lease: { scope, key, leaseToken } };
-      }
-      const [existing] = await statements.lookup.execute({ scope, key });
-      if (!existing) continue;
-      const stored = { value: existing.fingerprint, secretVersion: existing.secretVersion };
-      if (!fingerprinter.matches(stored, body, fingerprint)) {
-        onOutcome("mismatch");
-        throw keyReused();
-      }
-      if (existing.state === "completed" && existing.responseStatus !== null && existing.responseBody !== null) {
-        onOutcome("replayed");
-        const response: StoredResponse = { status: existing.responseStatus, body: existing.responseBody };
-        if (existing.responseLocation) response.location = existing.responseLocation;
-        return { replay: response };
-      }
-      if (existing.leaseRemainingMs > 0) {
-        onOutcome("in_progress");
-        throw keyInProgress(
-          Math.max(1, Math.ceil(existing.leaseRemainingMs / 1000)),
-          "Another request with this Idempotency-Key is being processed; retry after the delay given in Retry-After",
-        );
       }
     }
     throw new Error(`idempotency claim for ${scope} did not settle after ${CLAIM_ATTEMPTS} attempts`);

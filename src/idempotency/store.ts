@@ -33,7 +33,9 @@ export function prepareIdempotencyStatements(db: Database, spans: Spans) {
   return {
     /**
      * One atomic statement: inserts a new claim, or takes over a record that has expired or
-     * whose owner's lease ran out (same payload only). Returns a row only to the winner.
+     * whose owner's lease ran out. Returns a row only to the winner. The guard calls it only
+     * after its lookup found no record or one with the same payload, so a takeover never
+     * changes the payload bound to a key (and still works across a secret rotation).
      */
     claim: instrument(
       spans,
@@ -66,8 +68,8 @@ export function prepareIdempotencyStatements(db: Database, spans: Spans) {
           createdAt: sql`excluded.created_at`,
           expiresAt: sql`excluded.expires_at`,
         },
-        setWhere: sql`${idempotencyKeys.expiresAt} <= now() or (${idempotencyKeys.state} = 'in_progress'
-          and ${idempotencyKeys.lockedUntil} <= now() and ${idempotencyKeys.fingerprint} = excluded.fingerprint)`,
+        setWhere: sql`${idempotencyKeys.expiresAt} <= now()
+          or (${idempotencyKeys.state} = 'in_progress' and ${idempotencyKeys.lockedUntil} <= now())`,
       })
       // xmax is set only on the update path: tells a takeover from a fresh claim.
       .returning({ tookOver: sql<boolean>`xmax <> 0` })
