@@ -1,0 +1,87 @@
+// Admission control: open-loop signups (bench/lib/paced.ts) at fixed rates, to find the highest
+// rate whose P95 stays under 100 ms. wrk cannot answer this: it is closed-loop, so a slow answer
+// delays the next request and hides the queue.
+import { join } from "node:path";
+import { ADMISSION_P95_MS, BENCH_DIR, CFG } from "./config.ts";
+import { log } from "./log.ts";
+import type { ServiceUnderLoad } from "./measurement.ts";
+import { lastLineJson, mustRun } from "./process.ts";
+
+/** What bench/lib/paced.ts prints. */
+interface PacedResult {
+  rate: number;
+  scheduled: number;
+  ok: number;
+  statuses: Record<string, number>;
+  errors: number;
+  error_rate: number;
+  latency_ms: { p50: number; p90: number; p95: number; p99: number; max: number };
+  created: number;
+  [more: string]: unknown;
+}
+
+export interface SweepStep extends PacedResult {
+  attempt: number;
+  pass: boolean;
+  foreign_cpu_pct: number;
+}
+
+/** Fractions of the hash-alone rate to try, in order. */
+const FRACTIONS = [0.3, 0.45, 0.6, 0.7, 0.8, 0.9, 1.0, 1.1, 1.25];
+const MAX_ERROR_RATE = 0.01;
+/** A step that misses is tried once more before it counts: one slow second on a shared machine should not decide it. */
+const ATTEMPTS = 2;
+
+async function paced(url: string, rate: number, tag: string) {
+  const { stdout } = await mustRun(
+    [
+      "bun", join(BENCH_DIR, "lib/paced.ts"), "--url", url, "--rate", String(rate),
+      "--seconds", String(CFG.seconds), "--warmup", String(CFG.warmup), "--tag", tag,
+    ],
+    { timeoutMs: (CFG.seconds + CFG.warmup + 60) * 1000 },
+  );
+  return lastLineJson<PacedResult>(stdout);
+}
+
+export async function admissionSweep(hashRps: number, context: ServiceUnderLoad) {
+  const { url, servicePid, runTag, cpu, postgres } = context;
+  const steps: SweepStep[] = [];
+  let bestRate = 0;
+  let created = 0;
+  const rates = FRACTIONS.map((f) => Math.max(1, Math.round(hashRps * f)));
+  let bisected = false;
+  for (let k = 0; k < rates.length; k++) {
+    const rate = rates[k]!;
+    let passed = false;
+    for (let attempt = 1; attempt <= ATTEMPTS && !passed; attempt++) {
+      const before = cpu.snapshot([servicePid]);
+      const result = await paced(url, rate, `${runTag}p${rate}a${attempt}`);
+      created += result.created;
+      if (await postgres.restarted()) {
+        log(`sweep ${rate}/s: PostgreSQL was restarted (by another program) during it; again`);
+        attempt--;
+        continue;
+      }
+      const p95 = result.latency_ms.p95;
+      passed = p95 < ADMISSION_P95_MS && result.error_rate <= MAX_ERROR_RATE;
+      steps.push({ ...result, attempt, pass: passed, foreign_cpu_pct: cpu.foreignPctSince(before, [servicePid]) });
+      log(
+        `sweep ${String(rate).padStart(4)} signups/s (try ${attempt}): p50 ${result.latency_ms.p50.toFixed(1)} p95 ${p95.toFixed(1)} ms, ` +
+          `ok ${result.ok}/${result.scheduled}, ${passed ? "under" : "OVER"} 100 ms`,
+      );
+    }
+    if (passed) {
+      bestRate = Math.max(bestRate, rate);
+      continue;
+    }
+    // One step between the last rate that held and the first that did not, then stop.
+    const mid = Math.round((bestRate + rate) / 2);
+    if (bestRate > 0 && mid > bestRate && mid < rate && !bisected) {
+      bisected = true;
+      rates.splice(k + 1, rates.length, mid);
+      continue;
+    }
+    break;
+  }
+  return { bestRate, steps, created };
+}

@@ -1,0 +1,84 @@
+// The seed's Locust profile (bench/locustfile.py): 50 users, spawn 10/s, headless for CFG.locustSeconds.
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { BENCH_DIR, CFG } from "./config.ts";
+import { log } from "./log.ts";
+import type { Measurement, ServiceUnderLoad } from "./measurement.ts";
+import { type RunResult, run } from "./process.ts";
+
+export interface LocustMeasurement extends Measurement {
+  failures: number;
+}
+
+const MAX_ATTEMPTS = 3;
+
+export interface LocustContext extends ServiceUnderLoad {
+  workDir: string;
+}
+
+function parseCsv(text: string) {
+  const [header = [], ...lines] = text
+    .trim()
+    .split("\n")
+    .map((line) => line.split(",").map((cell) => cell.replace(/^"|"$/g, "")));
+  return lines.map((cells) => Object.fromEntries(header.map((name, i) => [name, cells[i]])) as Record<string, string>);
+}
+
+function statsRow(stats: Array<Record<string, string>>, name: string, foreignCpuPct: number, locust: RunResult): LocustMeasurement {
+  const row = stats.find((r) => r.Name === name);
+  if (!row) throw new Error(`locust: no row ${name}\n${locust.stderr}`);
+  return {
+    tool: "locust",
+    requests: Number(row["Request Count"]),
+    failures: Number(row["Failure Count"]),
+    rps: Number(row["Requests/s"]),
+    p50: Number(row["50%"]),
+    p90: Number(row["90%"]),
+    p95: Number(row["95%"]),
+    p99: Number(row["99%"]),
+    max: Number(row["Max Response Time"]),
+    errors: Number(row["Failure Count"]),
+    foreign_cpu_pct: foreignCpuPct,
+  };
+}
+
+/** Runs the profile, again when PostgreSQL restarted under it; returns its stats and the ids of its 201s. */
+export async function runLocust({ url, servicePid, runTag, workDir, cpu, postgres }: LocustContext) {
+  for (let attempt = 1; ; attempt++) {
+    const tag = `${runTag}l${attempt}`;
+    const idsFile = join(workDir, `locust-ids-${attempt}.txt`);
+    const csv = join(workDir, `locust-${attempt}`);
+    log(`locust: 50 users, spawn 10/s, ${CFG.locustSeconds} s`);
+    const before = cpu.snapshot([servicePid]);
+    const locust = await run(
+      [
+        "locust", "-f", join(BENCH_DIR, "locustfile.py"), "--headless", "-u", "50", "-r", "10", "-t", `${CFG.locustSeconds}s`,
+        "--stop-timeout", "10", "-H", url, "--csv", csv, "--only-summary", "--loglevel", "WARNING",
+      ],
+      { env: { BENCH_RUN: tag, BENCH_LOCUST_IDS: idsFile }, timeoutMs: (CFG.locustSeconds + 90) * 1000 },
+    );
+    const foreignCpuPct = cpu.foreignPctSince(before, [servicePid]);
+    if (await postgres.restarted()) {
+      if (attempt >= MAX_ATTEMPTS) throw new Error("PostgreSQL keeps being restarted by another program during Locust");
+      log("locust: PostgreSQL was restarted (by another program) during the run; again");
+      continue;
+    }
+    const stats = parseCsv(readFileSync(`${csv}_stats.csv`, "utf8"));
+    const row = (name: string) => statsRow(stats, name, foreignCpuPct, locust);
+    const result = {
+      all: row("Aggregated"),
+      signup: row("/signup"),
+      health: row("/health"),
+      exitCode: locust.code,
+      tag,
+      createdIds: existsSync(idsFile) ? readFileSync(idsFile, "utf8").split("\n").filter(Boolean) : [],
+    };
+    log(
+      `locust: ${result.all.requests} requests, ${result.all.failures} failures, p95 ${result.all.p95} ms; ` +
+        `signups p95 ${result.signup.p95} ms (exit ${result.exitCode})`,
+    );
+    return result;
+  }
+}
+
+export type LocustResult = Awaited<ReturnType<typeof runLocust>>;

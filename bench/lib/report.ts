@@ -1,0 +1,171 @@
+// The run's outputs: results/<stamp>.json (everything), .svg (chart.py), .md (the tables), and the
+// "Latest run" section of bench/README.md.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import type { SweepStep } from "./admission.ts";
+import { BENCH_DIR, type CFG, FLOORS, NOISY_FOREIGN_CPU_PCT } from "./config.ts";
+import type { DatabaseChecks } from "./database.ts";
+import type { ReportRows } from "./floors.ts";
+import type { LocustMeasurement } from "./locust.ts";
+import { log } from "./log.ts";
+import type { MachineInfo } from "./machine.ts";
+import type { Measurement } from "./measurement.ts";
+import { run } from "./process.ts";
+import type { DiscardedRound, RoundKey } from "./rounds.ts";
+
+export interface Results {
+  started_at: string;
+  finished_at: string;
+  machine: MachineInfo;
+  config: typeof CFG & {
+    binary: string;
+    tool: string;
+    signup_tool: string;
+    hash: { algorithm: string; memoryCost: number; timeCost: number };
+  };
+  foreign_cpu_pct_at_start: number;
+  noisy: boolean;
+  rounds: Record<RoundKey, Measurement[]>;
+  discarded_rounds: DiscardedRound[];
+  rows: ReportRows;
+  single_hash_ms: { median: number; samples: number[] };
+  admission: { highest_rate_p95_under_100ms: number; hash_alone_rps: number; sweep: SweepStep[] };
+  locust: { all: LocustMeasurement; signup: LocustMeasurement; health: LocustMeasurement; exit_code: number };
+  database: DatabaseChecks;
+  rss_mb: number;
+  rss_peak_mb: number;
+  service_log: { lines: number; levels: Record<string, number>; warnings: string[] };
+  floors: Record<"get" | "health" | "signup" | "replay" | "locust_all" | "locust_signup" | "rss", boolean>;
+}
+
+const fixed = (x: number | undefined, digits = 1) => (x !== undefined && Number.isFinite(x) ? x.toFixed(digits) : "");
+const verdict = (pass: boolean | undefined) => (pass === undefined ? "" : pass ? "**PASS**" : "**FAIL**");
+const tableRow = (cells: Array<string | number>) => `| ${cells.join(" | ")} |`;
+
+function limitsTable(r: Results) {
+  const [health, get, signup] = r.rows;
+  const limit = (name: string, m: Measurement | undefined) =>
+    tableRow([name, fixed(m?.rps), fixed(m?.p50, 2), fixed(m?.p95, 2), fixed(m?.p99, 2), (m?.rounds_rps ?? []).join(", ")]);
+  return [
+    "| limit | throughput | P50 ms | P95 ms | P99 ms | rounds (req/s) |",
+    "| --- | ---: | ---: | ---: | ---: | --- |",
+    limit("raw Bun.serve JSON", health.limitValue),
+    limit("raw Bun.serve + postgres.js", get.limitValue),
+    limit(`Bun.password.hash, concurrency ${r.config.signupConnections}`, signup.limitValue),
+    `| one hash alone (sequential), median of ${r.single_hash_ms.samples.length} | | ${fixed(r.single_hash_ms.median, 2)} | | | |`,
+  ];
+}
+
+function sweepTable(sweep: SweepStep[]) {
+  const lines = [
+    "| rate (signups/s) | try | 201 / scheduled | P50 ms | P95 ms | P99 ms | other statuses | P95 < 100 ms |",
+    "| ---: | ---: | --- | ---: | ---: | ---: | --- | --- |",
+  ];
+  for (const s of sweep) {
+    const otherStatuses = Object.entries(s.statuses)
+      .filter(([status]) => status !== "201")
+      .map(([status, n]) => `${status}: ${n}`)
+      .join(", ");
+    const other = otherStatuses + (s.errors ? ` errors: ${s.errors}` : "");
+    const { p50, p95, p99 } = s.latency_ms;
+    lines.push(tableRow([s.rate, s.attempt, `${s.ok} / ${s.scheduled}`, fixed(p50), fixed(p95), fixed(p99), other, s.pass ? "yes" : "no"]));
+  }
+  return lines;
+}
+
+export function markdown(r: Results, svgName: string) {
+  const m = r.machine;
+  const c = r.config;
+  const lines = [
+    `# signup-service bench, ${r.started_at}`,
+    "",
+    `Machine: ${m.nproc} cores, ${m.cpu_model}, ${m.memory_gb} GB, Linux ${m.kernel}, Bun ${m.bun}. ` +
+      `Load generator: ${c.tool} (signups: wrk + Lua), ${c.httpConnections} connections (signup ${c.signupConnections}), ` +
+      `${c.seconds} s measured after ${c.warmup} s warm-up, ${c.rounds} rounds alternating service and limit; the median round is shown.`,
+  ];
+  if (r.noisy || r.foreign_cpu_pct_at_start >= NOISY_FOREIGN_CPU_PCT) {
+    lines.push(
+      "",
+      `> Warning: other processes used >= ${NOISY_FOREIGN_CPU_PCT}% of the machine during some measurements (see "foreign CPU"); ratios are A/B-alternated but less trustworthy.`,
+    );
+  }
+  lines.push(
+    "",
+    "| scenario | throughput (req/s) | P50 ms | P95 ms | P99 ms | limit | limit req/s | ratio | floor | result |",
+    "| --- | ---: | ---: | ---: | ---: | --- | ---: | ---: | --- | --- |",
+  );
+  for (const row of r.rows) {
+    const s = row.service;
+    lines.push(
+      tableRow([
+        row.scenario, fixed(s.rps), fixed(s.p50, 2), fixed(s.p95, 2), fixed(s.p99, 2),
+        row.limit, fixed(row.limitValue?.rps), row.ratio ?? "", row.floor ?? "", verdict(row.pass),
+      ]),
+    );
+  }
+  lines.push(`| RSS after the run | | | | | | | | <= ${FLOORS.rssMb} MB: ${fixed(r.rss_mb)} MB | ${verdict(r.floors.rss)} |`);
+  lines.push("", "The limits, same run:", "", ...limitsTable(r));
+  lines.push(
+    "",
+    "Service rounds (req/s) and CPU used by other processes meanwhile (% of the machine):",
+    "",
+    "| measurement | rounds (req/s) | foreign CPU % |",
+    "| --- | --- | --- |",
+  );
+  for (const [name, ms] of Object.entries(r.rounds)) {
+    lines.push(tableRow([name, ms.map((x) => fixed(x.rps)).join(", "), ms.map((x) => x.foreign_cpu_pct).join(", ")]));
+  }
+  if (r.discarded_rounds.length) {
+    lines.push("", `Rounds done again because other processes were busy: ${r.discarded_rounds.map((d) => `${d.round} (${d.reason})`).join("; ")}.`);
+  }
+  lines.push(
+    "",
+    `Admission control: highest open-loop signup rate with P95 < 100 ms: **${r.admission.highest_rate_p95_under_100ms} signups/s** ` +
+      `(hash alone: ${fixed(r.admission.hash_alone_rps)} hashes/s).`,
+    "",
+    ...sweepTable(r.admission.sweep),
+  );
+  const d = r.database;
+  lines.push(
+    "",
+    `Database after the run: users ${d.users}, distinct emails ${d.distinct_emails}, users_read ${d.users_read}, unmatched ${d.unmatched}; ` +
+      `Locust 201s ${d.locust_201}, Locust rows ${d.locust_rows}, 201 ids found ${d.locust_201_rows_found}/${d.locust_201_read_rows_found} (users/users_read); ` +
+      `wrk signup 201s ${d.wrk_signup_201}, rows ${d.wrk_signup_rows} (${d.wrk_signup_rows_not_counted_by_wrk} answered after wrk's deadline). ` +
+      `Duplicates: ${d.no_duplicate_email ? "none" : "FOUND"}.`,
+    "",
+    `Service RSS after the run: ${fixed(r.rss_mb)} MB (peak ${fixed(r.rss_peak_mb)} MB). Service log: ${r.service_log.lines} lines ${JSON.stringify(r.service_log.levels)}.`,
+    "",
+    `![latency percentiles per scenario](${svgName})`,
+    "",
+  );
+  return lines.join("\n");
+}
+
+const LATEST_START = "<!-- latest:start -->";
+const LATEST_END = "<!-- latest:end -->";
+
+/** Replaces what stands between the README's latest-run markers; the chart link is made relative to bench/. */
+function updateReadme(md: string, stamp: string) {
+  const path = join(BENCH_DIR, "README.md");
+  if (!existsSync(path)) return;
+  const text = readFileSync(path, "utf8");
+  const i = text.indexOf(LATEST_START);
+  const j = text.indexOf(LATEST_END);
+  if (i < 0 || j < i) return;
+  const body = md.replace(/^# .*\n/, "").replace(/\]\((\d{4}-[^)]+\.svg)\)/, "](results/$1)");
+  writeFileSync(path, `${text.slice(0, i + LATEST_START.length)}\n\nFrom \`bench/results/${stamp}.md\`:\n${body}\n${text.slice(j)}`);
+}
+
+export async function writeReport(results: Results, stamp: string, python: string) {
+  const resultsDir = join(BENCH_DIR, "results");
+  mkdirSync(resultsDir, { recursive: true });
+  const jsonPath = join(resultsDir, `${stamp}.json`);
+  writeFileSync(jsonPath, `${JSON.stringify(results, null, 2)}\n`);
+  const chart = await run([python, join(BENCH_DIR, "chart.py"), jsonPath, join(resultsDir, `${stamp}.svg`)]);
+  if (chart.code !== 0) log(`chart failed: ${chart.stderr}`);
+  const md = markdown(results, `${stamp}.svg`);
+  writeFileSync(join(resultsDir, `${stamp}.md`), md);
+  updateReadme(md, stamp);
+  console.log(`\n${md}`);
+  log(`wrote bench/results/${stamp}.{json,md,svg}`);
+}

@@ -1,0 +1,174 @@
+// `bun run bench`: builds the binary, makes a fresh bench database, starts the service against it
+// production-like, and measures each scenario beside the stack's own limit IN THE SAME RUN,
+// alternating service and limit (A B A B A B) and taking the median round. Then the
+// admission-control sweep, the seed's Locust profile, the database checks, the service's RSS and
+// the floors. Writes bench/results/<timestamp>.{json,md,svg} and refreshes the "Latest run"
+// section of bench/README.md. Everything listens on 127.0.0.1 and is stopped at the end.
+//
+// Environment knobs (defaults in brackets): BENCH_SECONDS [6] measured seconds per measurement,
+// BENCH_WARMUP [1], BENCH_ROUNDS [3], BENCH_HTTP_CONNECTIONS [64], BENCH_SIGNUP_CONNECTIONS [4],
+// BENCH_LOCUST_SECONDS [60], BENCH_SEED_USERS [300], BENCH_TOOL [oha if on PATH, else wrk],
+// BENCH_ADMIN_URL [postgres://postgres@127.0.0.1:5432/postgres], BENCH_NO_INSTALL=1 (never apt-get),
+// BENCH_SKIP_BUILD=1 (use the existing dist/signup-service), BENCH_BINARY=path (bench that binary),
+// BENCH_QUIET_WAIT [60] seconds to wait for other processes to leave the CPU before starting.
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { admissionSweep } from "./lib/admission.ts";
+import { BENCH_DIR, CFG } from "./lib/config.ts";
+import { checkDatabase, createBenchDatabase } from "./lib/database.ts";
+import { prepareReplay, seedUsers } from "./lib/fixtures.ts";
+import { evaluateFloors } from "./lib/floors.ts";
+import { runLocust } from "./lib/locust.ts";
+import { log } from "./lib/log.ts";
+import { describeMachine } from "./lib/machine.ts";
+import { medianRound } from "./lib/measurement.ts";
+import { CpuMeter, PostgresRestartWatch } from "./lib/noise.ts";
+import { useOha } from "./lib/oha.ts";
+import { ensureTools } from "./lib/prerequisites.ts";
+import { assertAlive, killChildrenOnSignal, startServer, stopAll, stopProcess } from "./lib/process.ts";
+import { type Results, writeReport } from "./lib/report.ts";
+import { Rounds } from "./lib/rounds.ts";
+import { prepareBinary, printServiceLogTail, serviceMemoryMb, startService, summariseServiceLog, waitForReady } from "./lib/service.ts";
+import { median, round } from "./lib/stats.ts";
+import { getUser, HashAloneLoad, health, replay, SignupLoad } from "./scenarios.ts";
+
+const startedAt = new Date();
+const stamp = startedAt.toISOString().replace(/\.\d+Z$/, "Z").replace(/:/g, "-");
+/** Goes into every email, key and database name the run creates, so runs never collide. */
+const runTag = stamp.replace(/[^0-9]/g, "").slice(2, 14);
+const tool = useOha ? "oha" : "wrk";
+
+async function main() {
+  const python = await ensureTools();
+  const machine = describeMachine();
+  const workDir = mkdtempSync(join(tmpdir(), "signup-bench-"));
+  const dbName = `signup_bench_${runTag}_${process.pid}`;
+  log(`machine: ${machine.nproc} cores, ${machine.cpu_model}, ${machine.memory_gb} GB; tool: ${tool}; work dir ${workDir}`);
+
+  const binary = await prepareBinary(workDir);
+  const database = await createBenchDatabase(dbName);
+  const cpu = new CpuMeter(dbName);
+  try {
+    const service = await startService(workDir, binary, database.url);
+    const servicePid = service.proc.pid;
+    log(`service pid ${servicePid} on ${service.url}`);
+    const seedIds = await seedUsers(service.url, CFG.seedUsers, runTag);
+    const idsFile = join(workDir, "ids.txt");
+    writeFileSync(idsFile, seedIds.join("\n"));
+
+    // The limits, started once (idle while the service is measured).
+    const rawHealth = await startServer(workDir, "raw-health", ["bun", join(BENCH_DIR, "baselines/raw-health.ts")], { PORT: "0" });
+    const rawGet = await startServer(workDir, "raw-get", ["bun", join(BENCH_DIR, "baselines/raw-get.ts")], {
+      PORT: "0",
+      DATABASE_URL: database.url,
+      DATABASE_POOL_MAX: process.env.DATABASE_POOL_MAX ?? "10",
+    });
+    const pids = [servicePid, rawHealth.proc.pid, rawGet.proc.pid];
+    const startQuiet = await cpu.waitForQuiet(pids);
+    const replayFixture = await prepareReplay(service.url, runTag);
+    // After a restart the service's pool reconnects; give it a moment beyond /ready before measuring again.
+    const postgres = await PostgresRestartWatch.start(database.admin, async () => {
+      await waitForReady(service.url, 300, 100);
+      await Bun.sleep(1000);
+    });
+
+    const signups = new SignupLoad(service.url, runTag);
+    const hashAlone = new HashAloneLoad();
+    const rounds = new Rounds(cpu, pids, service.proc, postgres);
+    await rounds.alternate([
+      { key: "health", label: "GET /health", load: health(service.url) },
+      { key: "rawHealth", label: "raw-health", load: health(rawHealth.url) },
+    ]);
+    await rounds.alternate([
+      { key: "get", label: "GET /users/{id}", load: getUser(service.url, seedIds, idsFile) },
+      { key: "rawGet", label: "raw-get", load: getUser(rawGet.url, seedIds, idsFile) },
+      { key: "replay", label: "replay", load: replay(service.url, replayFixture) },
+    ]);
+    await rounds.alternate([
+      { key: "signup", label: "POST /signup", load: signups.load },
+      { key: "hash", label: "hash alone", load: hashAlone.load },
+    ]);
+    await stopProcess(rawHealth.proc);
+    await stopProcess(rawGet.proc);
+
+    const measured = rounds.measured;
+    const medians = {
+      health: medianRound(measured.health),
+      rawHealth: medianRound(measured.rawHealth),
+      get: medianRound(measured.get),
+      rawGet: medianRound(measured.rawGet),
+      replay: medianRound(measured.replay),
+      signup: medianRound(measured.signup),
+      hash: medianRound(measured.hash),
+    };
+    const singleHashMedian = median(hashAlone.singleHashesMs);
+    log(`single hash median ${singleHashMedian.toFixed(1)} ms over ${hashAlone.singleHashesMs.length} hashes`);
+
+    const serviceUnderLoad = { url: service.url, servicePid, runTag, cpu, postgres };
+    const sweep = await admissionSweep(medians.hash.rps, serviceUnderLoad);
+    assertAlive(service.proc, "the service");
+
+    const locust = await runLocust({ ...serviceUnderLoad, workDir });
+
+    const checks = await checkDatabase(database.db, {
+      locust: { tag: locust.tag, ids: locust.createdIds },
+      wrk: { tags: signups.tags, created: signups.created },
+      sweepCreated: sweep.created,
+    });
+    log(`database: ${JSON.stringify(checks)}`);
+
+    assertAlive(service.proc, "the service");
+    const memory = serviceMemoryMb(servicePid);
+    log(`service RSS ${memory.rssMb.toFixed(1)} MB (peak ${memory.peakMb.toFixed(1)} MB)`);
+    await stopProcess(service.proc);
+    const serviceLog = summariseServiceLog(service.logPath);
+
+    const { rows, floors } = evaluateFloors(medians, locust, singleHashMedian, checks, memory.rssMb);
+    const results: Results = {
+      started_at: startedAt.toISOString(),
+      finished_at: new Date().toISOString(),
+      machine,
+      config: {
+        ...CFG,
+        binary: process.env.BENCH_BINARY ?? "dist/signup-service (built by this run)",
+        tool,
+        signup_tool: "wrk",
+        hash: {
+          algorithm: "argon2id",
+          memoryCost: Number(process.env.ARGON2_MEMORY_COST ?? 19456),
+          timeCost: Number(process.env.ARGON2_TIME_COST ?? 2),
+        },
+      },
+      foreign_cpu_pct_at_start: startQuiet,
+      noisy: rounds.anyNoisy,
+      rounds: measured,
+      discarded_rounds: rounds.discarded,
+      rows,
+      single_hash_ms: { median: singleHashMedian, samples: hashAlone.singleHashesMs },
+      admission: { highest_rate_p95_under_100ms: sweep.bestRate, hash_alone_rps: medians.hash.rps, sweep: sweep.steps },
+      locust: { all: locust.all, signup: locust.signup, health: locust.health, exit_code: locust.exitCode },
+      database: checks,
+      rss_mb: round(memory.rssMb, 1),
+      rss_peak_mb: round(memory.peakMb, 1),
+      service_log: serviceLog,
+      floors,
+    };
+    await writeReport(results, stamp, python);
+  } catch (error) {
+    // Leave a trace of what the service said before the work folder goes.
+    printServiceLogTail(workDir);
+    throw error;
+  } finally {
+    await stopAll(5000);
+    await database.drop();
+    rmSync(workDir, { recursive: true, force: true });
+  }
+}
+
+killChildrenOnSignal((signal) => log(`${signal}: stopping`));
+
+await main().catch((error) => {
+  console.error(error);
+  process.exitCode = 1;
+});
