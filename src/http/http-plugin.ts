@@ -1,6 +1,6 @@
 import { Elysia } from "elysia";
 import { safeError } from "../db/errors";
-import type { Logger } from "../observability/logger";
+import { accessLoggerOf, type Logger } from "../observability/logger";
 import type { Metrics, SignupStatus } from "../observability/metrics";
 import { fieldErrors, serverFailureProblem } from "./error-mapping";
 import { ProblemError, problemResponse } from "./problem";
@@ -22,6 +22,7 @@ const PROBES = new Set(["/health", "/ready", "/metrics"]);
  * application/problem+json, and one access-log line plus metrics per request, after it is sent.
  */
 export function httpPlugin({ logger, metrics, contexts, passwordMinLength, logProbes }: HttpPluginOptions) {
+  const accessLogger = accessLoggerOf(logger);
   return new Elysia({ name: "http" })
     .onRequest(({ request, set }) => {
       const context = contexts.track(request);
@@ -73,7 +74,7 @@ export function httpPlugin({ logger, metrics, contexts, passwordMinLength, logPr
       metrics.observeRequest(request.method, template, status, seconds);
       if (template === "/signup") metrics.signup(signupStatus(status, requestContext.signupOutcome));
       if (!logProbes && PROBES.has(template)) return;
-      logger.info(
+      accessLogger.info(
         {
           method: request.method,
           route: template,
