@@ -21,10 +21,11 @@ const REDACTED_PATHS = [
 ];
 
 /**
- * NDJSON on stdout, written in-process: pino's worker-thread transports do not survive
- * `bun build --compile`. Writes are buffered (4 KiB) and flushed at shutdown.
+ * NDJSON on stdout, written synchronously in-process: pino's worker-thread transports do not
+ * survive `bun build --compile`, and a buffered stream would hold lines back from the operator
+ * (and lose them on a crash) for a gain the bench could not see.
  */
-export function createLogger(level: string, destination: pino.DestinationStream = pino.destination({ sync: false, minLength: 4096 })): Logger {
+export function createLogger(level: string, destination: pino.DestinationStream = pino.destination({ sync: true })): Logger {
   return pino(
     {
       level,
