@@ -23,11 +23,12 @@ export interface AppDependencies {
   config: Config;
   database: DatabaseHandle;
   logger: Logger;
+  accessLogger: Logger;
   tracing?: Tracing;
 }
 
 /** The composition root: everything the app needs comes in here, so tests build it with no globals. */
-export function buildApp({ config, database, logger, tracing = withoutTracing }: AppDependencies) {
+export function buildApp({ config, database, logger, accessLogger, tracing = withoutTracing }: AppDependencies) {
   const startedAt = performance.now();
   const contexts = new RequestContexts();
   const hashGate = new AdmissionGate(config.password.hashConcurrency, config.password.hashMaxQueue);
@@ -63,6 +64,7 @@ export function buildApp({ config, database, logger, tracing = withoutTracing }:
     .use(
       httpPlugin({
         logger,
+        accessLogger,
         metrics,
         contexts,
         passwordMinLength: config.password.minLength,

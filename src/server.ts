@@ -6,7 +6,7 @@ import { migrate } from "./db/migrate";
 import { openDatabase } from "./db/open";
 import { MAX_BODY_BYTES } from "./http/json-body";
 import { createSweeper } from "./idempotency/sweeper";
-import type { Logger } from "./observability/logger";
+import { createAccessLogger, type Logger } from "./observability/logger";
 import { startTracing } from "./observability/tracing";
 import { VERSION } from "./version";
 
@@ -45,7 +45,8 @@ export async function serve(config: Config, logger: Logger) {
   );
   if (config.tracing.endpoint) logger.info({ endpoint: config.tracing.endpoint }, "exporting traces over OTLP/HTTP");
 
-  const { app, readiness, metrics } = buildApp({ config, database, logger, tracing });
+  const accessLog = createAccessLogger(config.log.level);
+  const { app, readiness, metrics } = buildApp({ config, database, logger, accessLogger: accessLog.logger, tracing });
   readiness.set("starting");
   const sweeper = createSweeper({
     db: database.db,
@@ -79,8 +80,8 @@ export async function serve(config: Config, logger: Logger) {
     await sweeper.stop();
     await database.close().catch((error) => logger.warn({ err: safeError(error) }, "closing the database failed"));
     await tracing.shutdown().catch((error) => logger.warn({ err: safeError(error) }, "flushing traces failed"));
+    await accessLog.close();
     logger.info("stopped");
-    logger.flush();
     process.exit(0);
   };
   process.on("SIGTERM", () => void stop("SIGTERM"));

@@ -1,6 +1,6 @@
 import { Elysia } from "elysia";
 import { safeError } from "../db/errors";
-import { accessLoggerOf, type Logger } from "../observability/logger";
+import type { Logger } from "../observability/logger";
 import type { Metrics, SignupStatus } from "../observability/metrics";
 import { fieldErrors, serverFailureProblem } from "./error-mapping";
 import { ProblemError, problemResponse } from "./problem";
@@ -8,6 +8,8 @@ import type { RequestContexts } from "./request-context";
 
 export interface HttpPluginOptions {
   logger: Logger;
+  /** One line per request; see createAccessLogger. */
+  accessLogger: Logger;
   metrics: Metrics;
   contexts: RequestContexts;
   passwordMinLength: number;
@@ -21,8 +23,7 @@ const PROBES = new Set(["/health", "/ready", "/metrics"]);
  * Cross-cutting HTTP concerns: request ids and trace ids on every response, every error as
  * application/problem+json, and one access-log line plus metrics per request, after it is sent.
  */
-export function httpPlugin({ logger, metrics, contexts, passwordMinLength, logProbes }: HttpPluginOptions) {
-  const accessLogger = accessLoggerOf(logger);
+export function httpPlugin({ logger, accessLogger, metrics, contexts, passwordMinLength, logProbes }: HttpPluginOptions) {
   return new Elysia({ name: "http" })
     .onRequest(({ request, set }) => {
       const context = contexts.track(request);

@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import { createRequestMetrics } from "./request-metrics";
 
 /** From sub-millisecond (health, replays) to seconds (a queue of hashes under overload). */
 const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
@@ -18,19 +19,7 @@ export function createMetrics(sources: MetricsSources) {
   const registers = [registry];
   collectDefaultMetrics({ register: registry });
 
-  const httpDuration = new Histogram({
-    name: "http_request_duration_seconds",
-    help: "HTTP request latency by method, route template and status",
-    labelNames: ["method", "route", "status"] as const,
-    buckets: LATENCY_BUCKETS,
-    registers,
-  });
-  const httpTotal = new Counter({
-    name: "http_requests_total",
-    help: "HTTP requests by method, route template and status",
-    labelNames: ["method", "route", "status"] as const,
-    registers,
-  });
+  const observeRequest = createRequestMetrics(registry, LATENCY_BUCKETS);
   const signupRequests = new Counter({
     name: "signup_requests_total",
     help: "Signup requests by outcome: success, duplicate, replayed, invalid, conflict (idempotency), rate_limited, error",
@@ -84,22 +73,9 @@ export function createMetrics(sources: MetricsSources) {
     sources.databasePoolMax,
   );
 
-  // Label lookups hash their values; resolving each combination once keeps the hot path to two adds.
-  const children = new Map<string, { duration: Histogram.Internal<string>; total: Counter.Internal }>();
-
   return {
     registry,
-    observeRequest(method: string, route: string, status: number, seconds: number) {
-      const id = `${method} ${route} ${status}`;
-      let child = children.get(id);
-      if (!child) {
-        const labels = { method, route, status: String(status) };
-        child = { duration: httpDuration.labels(labels), total: httpTotal.labels(labels) };
-        children.set(id, child);
-      }
-      child.duration.observe(seconds);
-      child.total.inc();
-    },
+    observeRequest,
     signup(status: SignupStatus) {
       signupRequests.inc({ status });
       if (status === "duplicate") signupDuplicates.inc();

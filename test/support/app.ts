@@ -12,7 +12,8 @@ export function testConfig(overrides: Record<string, string> = {}) {
 /** The real app on a test database; requests go through `app.handle`, no socket. */
 export function createTestApp(handle: DatabaseHandle, overrides: Record<string, string> = {}) {
   const config = testConfig(overrides);
-  const { app, readiness, metrics } = buildApp({ config, database: handle, logger: pino({ level: "silent" }) });
+  const silent = pino({ level: "silent" });
+  const { app, readiness, metrics } = buildApp({ config, database: handle, logger: silent, accessLogger: silent });
   return { app, config, readiness, metrics };
 }
 
