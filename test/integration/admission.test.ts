@@ -1,15 +1,10 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { createTestApp, json, postSignup, signupBody } from "../support/app";
-import { createTestDatabase, type TestDatabase } from "../support/databases";
 import { rowCounts } from "../support/rows";
+import { useTestDatabase } from "../support/suite";
 
 describe("admission control for hashing", () => {
-  let database: TestDatabase;
-
-  beforeAll(async () => {
-    database = await createTestDatabase("pglite");
-  });
-  afterAll(() => database.drop());
+  const database = useTestDatabase("pglite");
 
   test("past HASH_CONCURRENCY + HASH_MAX_QUEUE, signups answer 503 with Retry-After at once and store nothing", async () => {
     const { app } = createTestApp(database.handle, { HASH_CONCURRENCY: "1", HASH_MAX_QUEUE: "2" });

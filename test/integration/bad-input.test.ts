@@ -1,7 +1,8 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { BASE, createTestApp, json, postSignup, signupBody } from "../support/app";
-import { createTestDatabase, drivers, type TestDatabase } from "../support/databases";
+import { drivers } from "../support/databases";
 import { rowCounts } from "../support/rows";
+import { useTestApp } from "../support/suite";
 
 const password = "S3guro!123";
 
@@ -42,14 +43,7 @@ const badRequests: BadRequest[] = [
 ];
 
 describe.each(drivers)("bad input on %s", (driver) => {
-  let database: TestDatabase;
-  let app: ReturnType<typeof createTestApp>["app"];
-
-  beforeAll(async () => {
-    database = await createTestDatabase(driver);
-    app = createTestApp(database.handle).app;
-  });
-  afterAll(() => database.drop());
+  const { database, app } = useTestApp(driver);
 
   test.each(badRequests)("$name: $status problem, nothing stored", async ({ request, status, field }) => {
     const before = await rowCounts(database.handle);

@@ -1,16 +1,9 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { createTestApp, get, json } from "../support/app";
-import { createTestDatabase, type TestDatabase } from "../support/databases";
+import { describe, expect, test } from "bun:test";
+import { get, json } from "../support/app";
+import { useTestApp } from "../support/suite";
 
 describe("/docs", () => {
-  let database: TestDatabase;
-  let app: ReturnType<typeof createTestApp>["app"];
-
-  beforeAll(async () => {
-    database = await createTestDatabase("pglite");
-    app = createTestApp(database.handle).app;
-  });
-  afterAll(() => database.drop());
+  const { database, app } = useTestApp("pglite");
 
   test("the OpenAPI document describes every route, the headers and every problem response", async () => {
     const response = await app.handle(get("/docs/json"));

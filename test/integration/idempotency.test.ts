@@ -1,26 +1,20 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { createHash } from "node:crypto";
 import { eq, sql } from "drizzle-orm";
 import { idempotencyKeys, users } from "../../src/db/schema";
 import { canonicalJson, createFingerprinter } from "../../src/idempotency/fingerprint";
 import { SIGNUP_SCOPE } from "../../src/users/routes";
 import { createTestApp, json, postSignup, signupBody, TEST_SECRET } from "../support/app";
-import { createTestDatabase, drivers, type TestDatabase } from "../support/databases";
+import { drivers } from "../support/databases";
 import { rowCounts } from "../support/rows";
+import { useTestApp } from "../support/suite";
 
 const keyed = (key: string) => ({ "idempotency-key": key });
 let keyCounter = 0;
 const newKey = () => `key-${Date.now()}-${++keyCounter}`;
 
 describe.each(drivers)("idempotency on %s", (driver) => {
-  let database: TestDatabase;
-  let app: ReturnType<typeof createTestApp>["app"];
-
-  beforeAll(async () => {
-    database = await createTestDatabase(driver);
-    app = createTestApp(database.handle).app;
-  });
-  afterAll(() => database.drop());
+  const { database, app } = useTestApp(driver);
 
   const usersWithEmail = async (email: string) =>
     (await database.handle.db.select().from(users).where(eq(users.emailNormalized, email.toLowerCase()))).length;

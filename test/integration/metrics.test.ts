@@ -1,6 +1,6 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { createTestApp, get, postSignup, signupBody } from "../support/app";
-import { createTestDatabase, type TestDatabase } from "../support/databases";
+import { useTestApp } from "../support/suite";
 
 /** The value of one sample line of the Prometheus text format, 0 when absent. */
 function sample(text: string, name: string, labels: Record<string, string> = {}): number {
@@ -20,14 +20,7 @@ function sample(text: string, name: string, labels: Record<string, string> = {})
 }
 
 describe("/metrics", () => {
-  let database: TestDatabase;
-  let app: ReturnType<typeof createTestApp>["app"];
-
-  beforeAll(async () => {
-    database = await createTestDatabase("pglite");
-    app = createTestApp(database.handle).app;
-  });
-  afterAll(() => database.drop());
+  const { database, app } = useTestApp("pglite");
 
   const scrape = async () => {
     const response = await app.handle(get("/metrics"));

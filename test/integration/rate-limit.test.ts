@@ -1,17 +1,12 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { eq } from "drizzle-orm";
 import { idempotencyKeys } from "../../src/db/schema";
 import { createTestApp, json, postSignup, signupBody } from "../support/app";
-import { createTestDatabase, type TestDatabase } from "../support/databases";
 import { rowCounts } from "../support/rows";
+import { useTestDatabase } from "../support/suite";
 
 describe("signup rate limit", () => {
-  let database: TestDatabase;
-
-  beforeAll(async () => {
-    database = await createTestDatabase("pglite");
-  });
-  afterAll(() => database.drop());
+  const database = useTestDatabase("pglite");
 
   test("past RATE_LIMIT_SIGNUP per client: 429 with Retry-After, before any work, nothing stored under the key", async () => {
     const { app } = createTestApp(database.handle, { RATE_LIMIT_SIGNUP: "3", TRUST_PROXY: "true" });

@@ -1,15 +1,11 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { openPostgres } from "../../src/db/postgres";
 import { createTestApp, get, json } from "../support/app";
-import { createTestDatabase, drivers, type TestDatabase } from "../support/databases";
+import { drivers } from "../support/databases";
+import { useTestDatabase } from "../support/suite";
 
 describe.each(drivers)("/ready on %s", (driver) => {
-  let database: TestDatabase;
-
-  beforeAll(async () => {
-    database = await createTestDatabase(driver);
-  });
-  afterAll(() => database.drop());
+  const database = useTestDatabase(driver);
 
   test("200 with the database and system checks in the seed's shape", async () => {
     const { app } = createTestApp(database.handle);

@@ -1,19 +1,13 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { describe, expect, test } from "bun:test";
 import { eq } from "drizzle-orm";
 import { users } from "../../src/db/schema";
 import { BASE, createTestApp, json, get, postSignup, signupBody } from "../support/app";
-import { createTestDatabase, drivers, type TestDatabase } from "../support/databases";
+import { drivers } from "../support/databases";
 import { rowCounts } from "../support/rows";
+import { useTestApp } from "../support/suite";
 
 describe.each(drivers)("signup and read model on %s", (driver) => {
-  let database: TestDatabase;
-  let app: ReturnType<typeof createTestApp>["app"];
-
-  beforeAll(async () => {
-    database = await createTestDatabase(driver);
-    app = createTestApp(database.handle).app;
-  });
-  afterAll(() => database.drop());
+  const { database, app } = useTestApp(driver);
 
   test("201 with the user, a Location, and the user readable at once", async () => {
     const body = signupBody();
