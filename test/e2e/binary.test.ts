@@ -1,21 +1,15 @@
-import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { rmSync } from "node:fs";
+import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import { join } from "node:path";
 import postgres from "postgres";
-import { binaryInEmptyFolder, buildBinary, signupAt, startService } from "../support/binary";
-import { createEmptyPostgresDatabase, postgresUrl } from "../support/databases";
+import { signupAt, startService } from "../support/binary";
+import { postgresUrl } from "../support/databases";
+import { useBinaryInEmptyFolder, useEmptyPostgresDatabase } from "../support/suite";
 
 // Builds the binary and starts it several times.
 setDefaultTimeout(60_000);
 
 describe("the compiled binary", () => {
-  let folder: ReturnType<typeof binaryInEmptyFolder>;
-
-  beforeAll(async () => {
-    await buildBinary();
-    folder = binaryInEmptyFolder();
-  });
-  afterAll(() => rmSync(folder.dir, { recursive: true, force: true }));
+  const folder = useBinaryInEmptyFolder();
 
   test("--version, --help and a bad setting answer as a CLI should", () => {
     const version = Bun.spawnSync([folder.binary, "--version"], { cwd: folder.dir });
@@ -51,18 +45,8 @@ describe("the compiled binary", () => {
 
 if (postgresUrl) {
   describe("the compiled binary on PostgreSQL", () => {
-    let folder: ReturnType<typeof binaryInEmptyFolder>;
-    let database: Awaited<ReturnType<typeof createEmptyPostgresDatabase>>;
-
-    beforeAll(async () => {
-      await buildBinary();
-      folder = binaryInEmptyFolder();
-      database = await createEmptyPostgresDatabase();
-    });
-    afterAll(async () => {
-      await database.drop();
-      rmSync(folder.dir, { recursive: true, force: true });
-    });
+    const folder = useBinaryInEmptyFolder();
+    const database = useEmptyPostgresDatabase();
 
     test("two copies started together on a fresh database both come up and share it", async () => {
       const env = { DATABASE_URL: database.url };

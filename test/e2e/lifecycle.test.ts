@@ -1,20 +1,14 @@
-import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { rmSync } from "node:fs";
-import { binaryInEmptyFolder, buildBinary, signupAt, startService } from "../support/binary";
-import { createEmptyPostgresDatabase, postgresUrl } from "../support/databases";
+import { describe, expect, setDefaultTimeout, test } from "bun:test";
+import { signupAt, startService } from "../support/binary";
+import { postgresUrl } from "../support/databases";
 import { freePort, startRelay } from "../support/faults";
+import { useBinaryInEmptyFolder, useEmptyPostgresDatabase } from "../support/suite";
 
 // Builds the binary and starts it several times.
 setDefaultTimeout(60_000);
 
 describe("the binary's lifecycle", () => {
-  let folder: ReturnType<typeof binaryInEmptyFolder>;
-
-  beforeAll(async () => {
-    await buildBinary();
-    folder = binaryInEmptyFolder();
-  });
-  afterAll(() => rmSync(folder.dir, { recursive: true, force: true }));
+  const folder = useBinaryInEmptyFolder();
 
   test("`healthcheck` exits 0 against a running service and 1 within 2 s when nothing answers", async () => {
     const service = await startService(folder.binary, { cwd: folder.dir, env: { DATA_DIR: "memory://" } });
@@ -62,18 +56,8 @@ describe("the binary's lifecycle", () => {
 
 if (postgresUrl) {
   describe("the binary when PostgreSQL comes up after it", () => {
-    let database: Awaited<ReturnType<typeof createEmptyPostgresDatabase>>;
-    let folder: ReturnType<typeof binaryInEmptyFolder>;
-
-    beforeAll(async () => {
-      await buildBinary();
-      folder = binaryInEmptyFolder();
-      database = await createEmptyPostgresDatabase();
-    });
-    afterAll(async () => {
-      await database.drop();
-      rmSync(folder.dir, { recursive: true, force: true });
-    });
+    const database = useEmptyPostgresDatabase();
+    const folder = useBinaryInEmptyFolder();
 
     test("/health answers and /ready is 503 until the database is reachable; then it becomes ready by itself", async () => {
       // The "database" is a port with nothing behind it until a TCP relay to the real server starts.

@@ -1,7 +1,9 @@
 import { afterAll, beforeAll } from "bun:test";
+import { rmSync } from "node:fs";
 import type { App } from "../../src/app";
 import { createTestApp } from "./app";
-import { createTestDatabase, type TestDatabase, type TestDriver } from "./databases";
+import { binaryInEmptyFolder, buildBinary } from "./binary";
+import { createEmptyPostgresDatabase, createTestDatabase, type TestDatabase, type TestDriver } from "./databases";
 
 /** A migrated database of its own for the enclosing describe block, dropped after it. */
 export function useTestDatabase(driver: TestDriver) {
@@ -30,4 +32,43 @@ export function useTestApp(driver: TestDriver) {
     return app.handle(request);
   };
   return { database, app: { handle } };
+}
+
+/** The freshly built binary alone in a new empty folder, for the describe block; removed after it. */
+export function useBinaryInEmptyFolder() {
+  let folder: { dir: string; binary: string } | undefined;
+  beforeAll(async () => {
+    await buildBinary();
+    folder = binaryInEmptyFolder();
+  });
+  afterAll(() => {
+    if (folder) rmSync(folder.dir, { recursive: true, force: true });
+  });
+  const current = () => {
+    if (!folder) throw new Error("the binary's folder exists only inside the describe block's tests");
+    return folder;
+  };
+  return {
+    get dir() {
+      return current().dir;
+    },
+    get binary() {
+      return current().binary;
+    },
+  };
+}
+
+/** A new empty PostgreSQL database for the describe block, dropped after it. */
+export function useEmptyPostgresDatabase() {
+  let database: Awaited<ReturnType<typeof createEmptyPostgresDatabase>> | undefined;
+  beforeAll(async () => {
+    database = await createEmptyPostgresDatabase();
+  });
+  afterAll(() => database?.drop());
+  return {
+    get url() {
+      if (!database) throw new Error("the database exists only inside the describe block's tests");
+      return database.url;
+    },
+  };
 }
