@@ -60,11 +60,16 @@ async function main(args: string[]): Promise<number> {
       logger.info({ driver: database.driver }, "migrations applied");
       return 0;
     } catch (error) {
-      logger.error({ err: safeError(error) }, "migrations failed");
+      logger.error({ error: safeError(error) }, "migrations failed");
       return 1;
     }
   }
-  await serve(config, logger);
+  try {
+    await serve(config, logger);
+  } catch (error) {
+    logger.fatal({ error: safeError(error) }, "could not start");
+    return 1;
+  }
   return -1;
 }
 

@@ -21,7 +21,7 @@ async function migrateWhenReachable(database: DatabaseHandle, logger: Logger, st
       return true;
     } catch (error) {
       const delay = Math.min(MAX_BACKOFF_MS, 250 * 2 ** (attempt - 1));
-      logger.warn({ attempt, retry_in_ms: delay, err: safeError(error) }, "database not ready; retrying");
+      logger.warn({ attempt, retry_in_ms: delay, error: safeError(error) }, "database not ready; retrying");
       await Bun.sleep(delay);
     }
   }
@@ -78,8 +78,8 @@ export async function serve(config: Config, logger: Logger) {
     // Access-log lines and metrics are written just after each response is sent: let them run.
     await new Promise((resolve) => setImmediate(resolve));
     await sweeper.stop();
-    await database.close().catch((error) => logger.warn({ err: safeError(error) }, "closing the database failed"));
-    await tracing.shutdown().catch((error) => logger.warn({ err: safeError(error) }, "flushing traces failed"));
+    await database.close().catch((error) => logger.warn({ error: safeError(error) }, "closing the database failed"));
+    await tracing.shutdown().catch((error) => logger.warn({ error: safeError(error) }, "flushing traces failed"));
     await accessLog.close();
     logger.info("stopped");
     process.exit(0);

@@ -56,7 +56,7 @@ export function httpPlugin({ logger, accessLogger, metrics, contexts, passwordMi
           } else {
             problem = serverFailureProblem(error);
             logger.error(
-              { err: safeError(error), request_id: requestId, correlation_id: correlationId, trace_id: traceId },
+              { error: safeError(error), request_id: requestId, correlation_id: correlationId, trace_id: traceId },
               "request failed",
             );
           }

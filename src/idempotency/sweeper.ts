@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import type { Database } from "../db/database";
+import { safeError } from "../db/errors";
 import { idempotencyKeys } from "../db/schema";
 import type { Logger } from "../observability/logger";
 
@@ -50,7 +51,7 @@ export function createSweeper(options: {
         if (running) return;
         running = sweepOnce()
           .catch((error) => {
-            logger.warn({ err: error }, "idempotency sweep failed; will retry");
+            logger.warn({ error: safeError(error) }, "idempotency sweep failed; will retry");
             return 0;
           })
           .finally(() => {
