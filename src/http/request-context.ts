@@ -1,31 +1,48 @@
-import { trace } from "@opentelemetry/api";
+import { type SpanContext, trace } from "@opentelemetry/api";
 import type { SignupStatus } from "../observability/metrics";
 
 /** Ids a client may send us; anything else is replaced, so logs never carry injected text. */
 const SAFE_ID = /^[A-Za-z0-9._:@/+=-]{1,128}$/;
 const TRACEPARENT = /^[\da-f]{2}-([\da-f]{32})-([\da-f]{16})-[\da-f]{2}$/;
 
-export interface RequestContext {
-  requestId: string;
-  correlationId: string;
-  traceId: string;
-  spanId: string;
-  startedAt: number;
-  /** Set by the signup handler when it knows how the request ended, for `signup_requests_total`. */
-  signupOutcome?: SignupStatus;
-}
-
 const randomHex = (bytes: number) => Buffer.from(crypto.getRandomValues(new Uint8Array(bytes))).toString("hex");
 
-/**
- * Trace ids for the log line: the active span's when tracing is on; else the caller's W3C
- * `traceparent` trace id (so logs still join the caller's trace), or fresh ones.
- */
-function traceIdsFor(headers: Headers): { traceId: string; spanId: string } {
-  const active = trace.getActiveSpan()?.spanContext();
-  if (active) return { traceId: active.traceId, spanId: active.spanId };
-  const parent = TRACEPARENT.exec(headers.get("traceparent") ?? "");
-  return { traceId: parent?.[1] ?? randomHex(16), spanId: randomHex(8) };
+/** What the service knows of one request: its ids, when it started, how a signup ended. */
+export class RequestContext {
+  readonly startedAt = performance.now();
+  /** Set by the signup handler when it knows how the request ended, for `signup_requests_total`. */
+  signupOutcome?: SignupStatus;
+  private traceIds?: { traceId: string; spanId: string };
+
+  constructor(
+    readonly requestId: string,
+    readonly correlationId: string,
+    private readonly traceparent: string | null,
+    private readonly activeSpan: SpanContext | undefined,
+  ) {}
+
+  /**
+   * Trace ids for log lines: the active span's when tracing is on; else the caller's W3C
+   * `traceparent` trace id (so logs still join the caller's trace), or fresh ones. Made on first
+   * use: probes, which are not logged, never pay for them.
+   */
+  get traceId(): string {
+    return this.ids().traceId;
+  }
+
+  get spanId(): string {
+    return this.ids().spanId;
+  }
+
+  private ids() {
+    if (!this.traceIds) {
+      const parent = this.activeSpan ? undefined : TRACEPARENT.exec(this.traceparent ?? "");
+      this.traceIds = this.activeSpan
+        ? { traceId: this.activeSpan.traceId, spanId: this.activeSpan.spanId }
+        : { traceId: parent?.[1] ?? randomHex(16), spanId: randomHex(8) };
+    }
+    return this.traceIds;
+  }
 }
 
 export function requestContextFrom(headers: Headers): RequestContext {
@@ -33,20 +50,23 @@ export function requestContextFrom(headers: Headers): RequestContext {
   const requestId = sentRequestId && SAFE_ID.test(sentRequestId) ? sentRequestId : Bun.randomUUIDv7();
   const sentCorrelationId = headers.get("x-correlation-id");
   const correlationId = sentCorrelationId && SAFE_ID.test(sentCorrelationId) ? sentCorrelationId : requestId;
-  return { requestId, correlationId, ...traceIdsFor(headers), startedAt: performance.now() };
+  return new RequestContext(requestId, correlationId, headers.get("traceparent"), trace.getActiveSpan()?.spanContext());
 }
 
-/** The context of each request in flight, keyed by the Request itself so nothing is shared between apps. */
+/**
+ * The context of each request in flight, kept on the Request under a symbol of this registry's
+ * own, so nothing is shared between apps (a property is cheaper than a WeakMap entry here).
+ */
 export class RequestContexts {
-  private readonly byRequest = new WeakMap<Request, RequestContext>();
+  private readonly key = Symbol("request context");
 
   track(request: Request): RequestContext {
     const context = requestContextFrom(request.headers);
-    this.byRequest.set(request, context);
+    (request as unknown as Record<symbol, RequestContext>)[this.key] = context;
     return context;
   }
 
   of(request: Request): RequestContext {
-    return this.byRequest.get(request) ?? this.track(request);
+    return (request as unknown as Record<symbol, RequestContext | undefined>)[this.key] ?? this.track(request);
   }
 }
