@@ -75,8 +75,6 @@ export async function serve(config: Config, logger: Logger) {
       logger.warn("in-flight requests did not finish in time; closing them");
       await app.server?.stop(true);
     }
-    // Access-log lines and metrics are written just after each response is sent: let them run.
-    await new Promise((resolve) => setImmediate(resolve));
     await sweeper.stop();
     await database.close().catch((error) => logger.warn({ error: safeError(error) }, "closing the database failed"));
     await tracing.shutdown().catch((error) => logger.warn({ error: safeError(error) }, "flushing traces failed"));

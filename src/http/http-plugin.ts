@@ -24,13 +24,36 @@ const PROBES = new Set(["/health", "/ready", "/metrics"]);
  * application/problem+json, and one access-log line plus metrics per request, after it is sent.
  */
 export function httpPlugin({ logger, accessLogger, metrics, contexts, passwordMinLength, logProbes }: HttpPluginOptions) {
+  /** Metrics and the access line for one answered request. */
+  function record(request: Request, route: string | undefined, status: number) {
+    const requestContext = contexts.of(request);
+    const seconds = (performance.now() - requestContext.startedAt) / 1000;
+    const template = route || "unmatched";
+    metrics.observeRequest(request.method, template, status, seconds);
+    if (template === "/signup") metrics.signup(signupStatus(status, requestContext.signupOutcome));
+    if (!logProbes && PROBES.has(template)) return;
+    accessLogger.info(
+      {
+        method: request.method,
+        route: template,
+        status,
+        duration_ms: Math.round(seconds * 100_000) / 100,
+        request_id: requestContext.requestId,
+        correlation_id: requestContext.correlationId,
+        trace_id: requestContext.traceId,
+        span_id: requestContext.spanId,
+      },
+      "request",
+    );
+  }
+
   return new Elysia({ name: "http" })
     .onRequest(({ request, set }) => {
       const context = contexts.track(request);
       set.headers["x-request-id"] = context.requestId;
       set.headers["x-correlation-id"] = context.correlationId;
     })
-    .onError({ as: "global" }, ({ code, error, request, set }) => {
+    .onError({ as: "global" }, ({ code, error, request, route, set }) => {
       const { requestId, correlationId, traceId } = contexts.of(request);
       const instance = new URL(request.url).pathname;
       let problem: ProblemError;
@@ -63,31 +86,17 @@ export function httpPlugin({ logger, accessLogger, metrics, contexts, passwordMi
       }
       const headers: Record<string, string> = { ...problem.headers };
       for (const [name, value] of Object.entries(set.headers)) if (typeof value === "string") headers[name] = value;
-      // The access log, the metrics and the tracing plugin read the status from here.
+      // The tracing plugin reads the status from here.
       set.status = problem.status;
+      record(request, route, problem.status);
       return problemResponse(problem.toProblem(instance, requestId), headers);
     })
-    .onAfterResponse({ as: "global" }, ({ request, route, set }) => {
-      const status = typeof set.status === "number" ? set.status : 200;
-      const requestContext = contexts.of(request);
-      const seconds = (performance.now() - requestContext.startedAt) / 1000;
-      const template = route || "unmatched";
-      metrics.observeRequest(request.method, template, status, seconds);
-      if (template === "/signup") metrics.signup(signupStatus(status, requestContext.signupOutcome));
-      if (!logProbes && PROBES.has(template)) return;
-      accessLogger.info(
-        {
-          method: request.method,
-          route: template,
-          status,
-          duration_ms: Math.round(seconds * 100_000) / 100,
-          request_id: requestContext.requestId,
-          correlation_id: requestContext.correlationId,
-          trace_id: requestContext.traceId,
-          span_id: requestContext.spanId,
-        },
-        "request",
-      );
+    // Recorded as the answer is handed back, not in onAfterResponse: that hook costs a scheduled
+    // task per request, measured at a tenth of a GET's throughput. The duration so excludes
+    // writing the response to the socket.
+    .onAfterHandle({ as: "global" }, ({ request, route, set, responseValue }) => {
+      const status = responseValue instanceof Response ? responseValue.status : typeof set.status === "number" ? set.status : 200;
+      record(request, route, status);
     });
 }
 
