@@ -9,6 +9,7 @@ import { RequestContexts } from "./http/request-context";
 import { createFingerprinter } from "./idempotency/fingerprint";
 import { createIdempotencyGuard } from "./idempotency/guard";
 import { prepareIdempotencyStatements } from "./idempotency/store";
+import type { AccessLog } from "./observability/access-log";
 import type { Logger } from "./observability/logger";
 import { createMetrics } from "./observability/metrics";
 import { type Tracing, withoutTracing } from "./observability/tracing";
@@ -23,12 +24,12 @@ export interface AppDependencies {
   config: Config;
   database: DatabaseHandle;
   logger: Logger;
-  accessLogger: Logger;
+  accessLog: AccessLog;
   tracing?: Tracing;
 }
 
 /** The composition root: everything the app needs comes in here, so tests build it with no globals. */
-export function buildApp({ config, database, logger, accessLogger, tracing = withoutTracing }: AppDependencies) {
+export function buildApp({ config, database, logger, accessLog, tracing = withoutTracing }: AppDependencies) {
   const startedAt = performance.now();
   const contexts = new RequestContexts();
   const hashGate = new AdmissionGate(config.password.hashConcurrency, config.password.hashMaxQueue);
@@ -64,7 +65,7 @@ export function buildApp({ config, database, logger, accessLogger, tracing = wit
     .use(
       httpPlugin({
         logger,
-        accessLogger,
+        accessLog,
         metrics,
         contexts,
         passwordMinLength: config.password.minLength,

@@ -6,7 +6,8 @@ import { migrate } from "./db/migrate";
 import { openDatabase } from "./db/open";
 import { MAX_BODY_BYTES } from "./http/json-body";
 import { createSweeper } from "./idempotency/sweeper";
-import { createAccessLogger, type Logger } from "./observability/logger";
+import { createAccessLog } from "./observability/access-log";
+import type { Logger } from "./observability/logger";
 import { startTracing } from "./observability/tracing";
 import { VERSION } from "./version";
 
@@ -45,8 +46,8 @@ export async function serve(config: Config, logger: Logger) {
   );
   if (config.tracing.endpoint) logger.info({ endpoint: config.tracing.endpoint }, "exporting traces over OTLP/HTTP");
 
-  const accessLog = createAccessLogger(config.log.level);
-  const { app, readiness, metrics } = buildApp({ config, database, logger, accessLogger: accessLog.logger, tracing });
+  const access = createAccessLog(config.log.level);
+  const { app, readiness, metrics } = buildApp({ config, database, logger, accessLog: access.accessLog, tracing });
   readiness.set("starting");
   const sweeper = createSweeper({
     db: database.db,
@@ -78,7 +79,7 @@ export async function serve(config: Config, logger: Logger) {
     await sweeper.stop();
     await database.close().catch((error) => logger.warn({ error: safeError(error) }, "closing the database failed"));
     await tracing.shutdown().catch((error) => logger.warn({ error: safeError(error) }, "flushing traces failed"));
-    await accessLog.close();
+    await access.close();
     logger.info("stopped");
     process.exit(0);
   };

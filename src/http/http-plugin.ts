@@ -1,5 +1,6 @@
 import { Elysia } from "elysia";
 import { safeError } from "../db/errors";
+import type { AccessLog } from "../observability/access-log";
 import type { Logger } from "../observability/logger";
 import type { Metrics, SignupStatus } from "../observability/metrics";
 import { fieldErrors, serverFailureProblem } from "./error-mapping";
@@ -8,8 +9,7 @@ import type { RequestContexts } from "./request-context";
 
 export interface HttpPluginOptions {
   logger: Logger;
-  /** One line per request; see createAccessLogger. */
-  accessLogger: Logger;
+  accessLog: AccessLog;
   metrics: Metrics;
   contexts: RequestContexts;
   passwordMinLength: number;
@@ -23,7 +23,7 @@ const PROBES = new Set(["/health", "/ready", "/metrics"]);
  * Cross-cutting HTTP concerns: request ids and trace ids on every response, every error as
  * application/problem+json, and one access-log line plus metrics per request, after it is sent.
  */
-export function httpPlugin({ logger, accessLogger, metrics, contexts, passwordMinLength, logProbes }: HttpPluginOptions) {
+export function httpPlugin({ logger, accessLog, metrics, contexts, passwordMinLength, logProbes }: HttpPluginOptions) {
   /** Metrics and the access line for one answered request. */
   function record(request: Request, route: string | undefined, status: number) {
     const requestContext = contexts.of(request);
@@ -32,19 +32,7 @@ export function httpPlugin({ logger, accessLogger, metrics, contexts, passwordMi
     metrics.observeRequest(request.method, template, status, seconds);
     if (template === "/signup") metrics.signup(signupStatus(status, requestContext.signupOutcome));
     if (!logProbes && PROBES.has(template)) return;
-    accessLogger.info(
-      {
-        method: request.method,
-        route: template,
-        status,
-        duration_ms: Math.round(seconds * 100_000) / 100,
-        request_id: requestContext.requestId,
-        correlation_id: requestContext.correlationId,
-        trace_id: requestContext.traceId,
-        span_id: requestContext.spanId,
-      },
-      "request",
-    );
+    accessLog.write(request.method, template, status, Math.round(seconds * 100_000) / 100, requestContext);
   }
 
   return new Elysia({ name: "http" })
