@@ -31,7 +31,7 @@ export interface AppDependencies {
 /** The composition root: everything the app needs comes in here, so tests build it with no globals. */
 export function buildApp({ config, database, logger, accessLog, tracing = withoutTracing }: AppDependencies) {
   const startedAt = performance.now();
-  const contexts = new RequestContexts();
+  const contexts = new RequestContexts(tracing.plugin !== undefined);
   const hashGate = new AdmissionGate(config.password.hashConcurrency, config.password.hashMaxQueue);
   const metrics = createMetrics({
     hashesInFlight: () => hashGate.inFlight,

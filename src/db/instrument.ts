@@ -1,6 +1,10 @@
 import type { Spans } from "../observability/spans";
 import { driverError } from "./errors";
 
+const rethrowDriverError = (error: unknown): never => {
+  throw driverError(error);
+};
+
 interface Executable<Result> {
   execute(placeholders?: Record<string, unknown>): Promise<Result>;
 }
@@ -19,12 +23,7 @@ export function instrument<Result>(
   statement: Executable<Result>,
 ): InstrumentedStatement<Result> {
   const attributes = { "db.system": "postgresql", "db.operation": operation, "db.statement.name": name };
-  const execute = async (placeholders?: Record<string, unknown>) => {
-    try {
-      return await statement.execute(placeholders);
-    } catch (error) {
-      throw driverError(error);
-    }
-  };
-  return { execute: (placeholders) => spans.run(`db ${name}`, attributes, () => execute(placeholders)) };
+  const spanName = `db ${name}`;
+  const execute = (placeholders?: Record<string, unknown>) => statement.execute(placeholders).catch(rethrowDriverError);
+  return { execute: (placeholders) => spans.run(spanName, attributes, () => execute(placeholders)) };
 }

@@ -45,12 +45,13 @@ export class RequestContext {
   }
 }
 
-export function requestContextFrom(headers: Headers): RequestContext {
+export function requestContextFrom(headers: Headers, tracing = false): RequestContext {
   const sentRequestId = headers.get("x-request-id");
   const requestId = sentRequestId && SAFE_ID.test(sentRequestId) ? sentRequestId : Bun.randomUUIDv7();
   const sentCorrelationId = headers.get("x-correlation-id");
   const correlationId = sentCorrelationId && SAFE_ID.test(sentCorrelationId) ? sentCorrelationId : requestId;
-  return new RequestContext(requestId, correlationId, headers.get("traceparent"), trace.getActiveSpan()?.spanContext());
+  const activeSpan = tracing ? trace.getActiveSpan()?.spanContext() : undefined;
+  return new RequestContext(requestId, correlationId, headers.get("traceparent"), activeSpan);
 }
 
 /**
@@ -60,8 +61,11 @@ export function requestContextFrom(headers: Headers): RequestContext {
 export class RequestContexts {
   private readonly key = Symbol("request context");
 
+  /** `tracing`: whether a span can be active at all; without it, there is nothing to look up. */
+  constructor(private readonly tracing: boolean) {}
+
   track(request: Request): RequestContext {
-    const context = requestContextFrom(request.headers);
+    const context = requestContextFrom(request.headers, this.tracing);
     (request as unknown as Record<symbol, RequestContext>)[this.key] = context;
     return context;
   }

@@ -21,13 +21,24 @@ export function createAccessLog(
   stdout: { write(chunk: string): unknown; flush(): unknown } = Bun.stdout.writer({ highWaterMark: 64 * 1024 }),
 ) {
   const enabled = LEVELS.indexOf(level) <= LEVELS.indexOf("info");
+  // Many requests end in the same millisecond: format its timestamp once.
+  let stampedAt = 0;
+  let stamp = "";
+  const now = () => {
+    const ms = Date.now();
+    if (ms !== stampedAt) {
+      stampedAt = ms;
+      stamp = new Date(ms).toISOString();
+    }
+    return stamp;
+  };
   const timer = setInterval(() => stdout.flush(), FLUSH_EVERY_MS);
   timer.unref();
   const accessLog: AccessLog = {
     write(method, route, status, durationMs, context) {
       if (!enabled) return;
       void stdout.write(
-        `{"level":"info","time":"${new Date().toISOString()}","service":"signup-service","method":${JSON.stringify(method)},` +
+        `{"level":"info","time":"${now()}","service":"signup-service","method":${JSON.stringify(method)},` +
           `"route":${JSON.stringify(route)},"status":${status},"duration_ms":${durationMs},` +
           `"request_id":"${context.requestId}","correlation_id":"${context.correlationId}",` +
           `"trace_id":"${context.traceId}","span_id":"${context.spanId}","msg":"request"}\n`,

@@ -75,7 +75,7 @@ describe("RequestContexts", () => {
   const request = (headers: Record<string, string> = {}) => new Request("http://localhost/signup", { headers });
 
   test("track reads the request's headers and of() returns the same ids", () => {
-    const registry = new RequestContexts();
+    const registry = new RequestContexts(false);
     const req = request({ "x-request-id": "req-7" });
     const ids = registry.track(req);
     expect(ids.requestId).toBe("req-7");
@@ -83,7 +83,7 @@ describe("RequestContexts", () => {
   });
 
   test("of() on an untracked request tracks it once, so generated ids stay stable", () => {
-    const registry = new RequestContexts();
+    const registry = new RequestContexts(false);
     const req = request();
     const ids = registry.of(req);
     expect(ids.requestId).toMatch(UUID_V7);
@@ -91,10 +91,10 @@ describe("RequestContexts", () => {
   });
 
   test("each request has its own ids, and registries share nothing", () => {
-    const registry = new RequestContexts();
+    const registry = new RequestContexts(false);
     const a = request();
     const b = request();
     expect(registry.of(a).requestId).not.toBe(registry.of(b).requestId);
-    expect(new RequestContexts().of(a).requestId).not.toBe(registry.of(a).requestId);
+    expect(new RequestContexts(false).of(a).requestId).not.toBe(registry.of(a).requestId);
   });
 });
