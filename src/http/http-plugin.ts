@@ -21,7 +21,7 @@ const PROBES = new Set(["/health", "/ready", "/metrics"]);
 
 /**
  * Cross-cutting HTTP concerns: request ids and trace ids on every response, every error as
- * application/problem+json, and one access-log line plus metrics per request, after it is sent.
+ * application/problem+json, and one access-log line plus metrics per request, as it is answered.
  */
 export function httpPlugin({ logger, accessLog, metrics, contexts, passwordMinLength, logProbes }: HttpPluginOptions) {
   /** Metrics and the access line for one answered request. */
