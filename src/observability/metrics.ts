@@ -1,4 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+import type { IdempotencyOutcome } from "../idempotency/guard";
 import { createRequestMetrics } from "./request-metrics";
 
 /** From sub-millisecond (health, replays) to seconds (a queue of hashes under overload). */
@@ -80,7 +81,7 @@ export function createMetrics(sources: MetricsSources) {
       signupRequests.inc({ status });
       if (status === "duplicate") signupDuplicates.inc();
     },
-    idempotency(outcome: string) {
+    idempotency(outcome: IdempotencyOutcome) {
       idempotencyOutcomes.inc({ outcome });
       if (outcome === "replayed") idempotencyHits.inc();
     },
