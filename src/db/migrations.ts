@@ -2,6 +2,7 @@ import { createHash } from "node:crypto";
 import type { MigrationMeta } from "drizzle-orm/migrator";
 import journal from "../../drizzle/meta/_journal.json";
 import init from "../../drizzle/0000_init.sql" with { type: "text" };
+import rateLimits from "../../drizzle/0001_rate_limits.sql" with { type: "text" };
 
 /**
  * Migrations are imported, not read from disk, so the compiled binary carries them and runs
@@ -10,6 +11,7 @@ import init from "../../drizzle/0000_init.sql" with { type: "text" };
  */
 export const migrationFiles: Record<string, string> = {
   "0000_init": init,
+  "0001_rate_limits": rateLimits,
 };
 
 export const journalTags = journal.entries.map((entry) => entry.tag);

@@ -1,5 +1,5 @@
 import { sql } from "drizzle-orm";
-import { index, integer, pgTable, primaryKey, smallint, text, timestamp, uuid, varchar } from "drizzle-orm/pg-core";
+import { boolean, index, integer, pgTable, primaryKey, smallint, text, timestamp, uuid, varchar } from "drizzle-orm/pg-core";
 
 const timestamptz = (name: string) => timestamp(name, { withTimezone: true, mode: "date" });
 
@@ -46,5 +46,25 @@ export const idempotencyKeys = pgTable(
   (table) => [
     primaryKey({ columns: [table.scope, table.key] }),
     index("idempotency_keys_expires_at_idx").on(table.expiresAt),
+  ],
+);
+
+/**
+ * Signup rate limits, shared by every copy of the service on this database: one row per client
+ * (GCRA: the theoretical arrival time of its next request). UNLOGGED (see the migration): a crash
+ * may forget who was limited, never who signed up. Rows whose time is past are swept.
+ */
+export const rateLimitBuckets = pgTable(
+  "rate_limit_buckets",
+  {
+    scope: varchar("scope", { length: 64 }).notNull(),
+    client: varchar("client", { length: 64 }).notNull(),
+    theoreticalArrival: timestamptz("theoretical_arrival").notNull(),
+    /** Whether the request that last touched the row was let through: the one statement's answer. */
+    allowed: boolean("allowed").notNull(),
+  },
+  (table) => [
+    primaryKey({ columns: [table.scope, table.client] }),
+    index("rate_limit_buckets_theoretical_arrival_idx").on(table.theoreticalArrival),
   ],
 );
