@@ -15,6 +15,8 @@ import { createMetrics } from "./observability/metrics";
 import { type Tracing, withoutTracing } from "./observability/tracing";
 import { AdmissionGate } from "./users/admission-gate";
 import { createPasswordHasher, hashAlgorithmFrom } from "./users/password-hasher";
+import { createSignupRateLimit } from "./rate-limit/signup-rate-limit";
+import { createUserReads } from "./users/find-user";
 import { userRoutes } from "./users/routes";
 import { createSignup } from "./users/signup";
 import { prepareUserStatements } from "./users/statements";
@@ -39,11 +41,12 @@ export function buildApp({ config, database, logger, accessLog, tracing = withou
     databasePoolMax: database.driver === "postgres" ? config.database.poolMax : 1,
   });
   const { spans } = tracing;
+  const statementRuntime = { spans, timeoutMs: config.database.timeoutMs };
   const hasher = createPasswordHasher(hashAlgorithmFrom(config.password), hashGate, metrics.hashSeconds);
-  const userStatements = prepareUserStatements(database.db, database.readDb, spans);
+  const userStatements = prepareUserStatements(database.db, database.replica?.db, statementRuntime);
   const { secret, secretVersion, previousSecret } = config.idempotency;
   const guard = createIdempotencyGuard({
-    statements: prepareIdempotencyStatements(database.db, spans),
+    statements: prepareIdempotencyStatements(database.db, statementRuntime),
     fingerprinter: createFingerprinter({
       current: { secret, version: secretVersion },
       previous: previousSecret ? { secret: previousSecret, version: secretVersion - 1 } : undefined,
@@ -78,14 +81,24 @@ export function buildApp({ config, database, logger, accessLog, tracing = withou
       userRoutes({
         signup: createSignup({ statements: userStatements, hasher, spans }),
         guard,
-        statements: userStatements,
+        findUser: createUserReads({
+          statements: userStatements,
+          replica: database.replica,
+          writeTimeoutMs: config.database.timeoutMs,
+          primaryRereads: Math.max(1, Math.floor(config.database.poolMax / 2)),
+          registry: metrics.registry,
+          logger,
+        }),
         spans,
         contexts,
         passwordMinLength: config.password.minLength,
         idempotencyKeyRequired: config.idempotency.keyRequired,
         isStarted: () => readiness.lifecycle !== "starting",
-        rateLimitPerMinute: config.rateLimit.signupPerMinute,
-        trustProxy: config.rateLimit.trustProxy,
+        rateLimit:
+          config.rateLimit.signupPerMinute > 0
+            ? createSignupRateLimit(database.db, statementRuntime, config.rateLimit.signupPerMinute)
+            : undefined,
+        trustedProxies: config.rateLimit.trustedProxies,
       }),
     );
   return { app, readiness, metrics };

@@ -17,6 +17,8 @@ const EnvSchema = T.Object({
   DATABASE_URL: T.Optional(T.String({ pattern: "^postgres(ql)?://" })),
   READ_DATABASE_URL: T.Optional(T.String({ pattern: "^postgres(ql)?://" })),
   DATABASE_POOL_MAX: T.Integer({ minimum: 1, maximum: 200, default: 10 }),
+  DATABASE_PREPARE: Bool("true"),
+  DATABASE_TIMEOUT: { ...PositiveDuration, default: "5s" },
   DATA_DIR: T.String({ minLength: 1, default: "./data" }),
   LOG_LEVEL: T.Union(
     ["trace", "debug", "info", "warn", "error", "fatal", "silent"].map((level) => T.Literal(level)),
@@ -43,7 +45,8 @@ const EnvSchema = T.Object({
   SHUTDOWN_TIMEOUT: { ...Duration, default: "10s" },
   HTTP_IDLE_TIMEOUT: T.Integer({ minimum: 1, maximum: 255, default: 10 }),
   RATE_LIMIT_SIGNUP: T.Integer({ minimum: 0, maximum: 1000000, default: 0 }),
-  TRUST_PROXY: Bool("false"),
+  /** false, true (one proxy), or how many proxies in front of the service append to X-Forwarded-For. */
+  TRUST_PROXY: T.Union([T.Literal("true"), T.Literal("false"), T.String({ pattern: "^([0-9]|10)$" })], { default: "false" }),
 });
 type Env = Static<typeof EnvSchema>;
 
@@ -90,7 +93,7 @@ export function loadConfig(source: Record<string, string | undefined>): LoadedCo
     }
   }
   if (typeof raw.LOG_LEVEL === "string") raw.LOG_LEVEL = raw.LOG_LEVEL.toLowerCase();
-  for (const key of ["LOG_PROBES", "IDEMPOTENCY_KEY_REQUIRED", "TRUST_PROXY", "ENABLE_TRACING"]) {
+  for (const key of ["LOG_PROBES", "IDEMPOTENCY_KEY_REQUIRED", "TRUST_PROXY", "ENABLE_TRACING", "DATABASE_PREPARE"]) {
     if (typeof raw[key] === "string") raw[key] = (raw[key] as string).toLowerCase();
   }
 
@@ -130,6 +133,9 @@ export function loadConfig(source: Record<string, string | undefined>): LoadedCo
 
 const isTrue = (value: string | undefined) => value === "true" || value === "1";
 
+/** The number of X-Forwarded-For entries written by proxies the service trusts (from the right). */
+const trustedProxyCount = (value: string) => (value === "true" ? 1 : value === "false" ? 0 : Number(value));
+
 function toConfig(env: Env) {
   const tracingEndpoint =
     env.ENABLE_TRACING !== undefined && !isTrue(env.ENABLE_TRACING)
@@ -143,6 +149,8 @@ function toConfig(env: Env) {
       url: env.DATABASE_URL,
       readUrl: env.READ_DATABASE_URL,
       poolMax: env.DATABASE_POOL_MAX,
+      prepare: isTrue(env.DATABASE_PREPARE),
+      timeoutMs: parseDuration(env.DATABASE_TIMEOUT),
       dataDir: env.DATA_DIR,
     },
     log: { level: env.LOG_LEVEL, probes: isTrue(env.LOG_PROBES) },
@@ -167,6 +175,6 @@ function toConfig(env: Env) {
     tracing: { endpoint: tracingEndpoint, serviceName: env.OTEL_SERVICE_NAME },
     shutdownTimeoutMs: parseDuration(env.SHUTDOWN_TIMEOUT),
     idleTimeoutSeconds: env.HTTP_IDLE_TIMEOUT,
-    rateLimit: { signupPerMinute: env.RATE_LIMIT_SIGNUP, trustProxy: isTrue(env.TRUST_PROXY) },
+    rateLimit: { signupPerMinute: env.RATE_LIMIT_SIGNUP, trustedProxies: trustedProxyCount(env.TRUST_PROXY) },
   };
 }

@@ -5,13 +5,17 @@ import { safeError } from "./db/errors";
 import { migrate } from "./db/migrate";
 import { openDatabase } from "./db/open";
 import { MAX_BODY_BYTES } from "./http/json-body";
-import { createSweeper } from "./idempotency/sweeper";
+import { createBatchSweeper } from "./db/batch-sweeper";
+import { idempotencySweepStatement } from "./idempotency/sweep";
+import { rateLimitSweepStatement } from "./rate-limit/signup-rate-limit";
 import { createAccessLog } from "./observability/access-log";
 import type { Logger } from "./observability/logger";
 import { startTracing } from "./observability/tracing";
 import { VERSION } from "./version";
 
 const MAX_BACKOFF_MS = 10_000;
+/** A bucket is idle a minute after its client's last signup; sweeping as often keeps the table near its live size. */
+const RATE_LIMIT_SWEEP_INTERVAL_MS = 60_000;
 
 /** Applies migrations, retrying with capped exponential backoff until the database is there. */
 async function migrateWhenReachable(database: DatabaseHandle, logger: Logger, stopped: () => boolean) {
@@ -37,7 +41,11 @@ async function migrateWhenReachable(database: DatabaseHandle, logger: Logger, st
  */
 export async function serve(config: Config, logger: Logger) {
   const tracing = await startTracing({ ...config.tracing, version: VERSION });
-  const database = await openDatabase(config.database);
+  const database = await openDatabase(config.database, (state) =>
+    state.up
+      ? logger.info("read replica answers again; reads go to it")
+      : logger.warn({ error: state.lastError }, "read replica failed; reads go to the primary until it answers"),
+  );
   logger.info(
     { driver: database.driver, data_dir: database.driver === "pglite" ? config.database.dataDir : undefined },
     database.driver === "pglite"
@@ -49,12 +57,25 @@ export async function serve(config: Config, logger: Logger) {
   const access = createAccessLog(config.log.level);
   const { app, readiness, metrics } = buildApp({ config, database, logger, accessLog: access.accessLog, tracing });
   readiness.set("starting");
-  const sweeper = createSweeper({
-    db: database.db,
-    intervalMs: config.idempotency.sweepIntervalMs,
-    logger,
-    onSwept: metrics.swept,
-  });
+  const sweepers = [
+    createBatchSweeper({
+      what: "expired idempotency keys",
+      deleteBatch: idempotencySweepStatement(database.db),
+      intervalMs: config.idempotency.sweepIntervalMs,
+      logger,
+      onSwept: metrics.swept,
+    }),
+    ...(config.rateLimit.signupPerMinute > 0
+      ? [
+          createBatchSweeper({
+            what: "idle rate-limit buckets",
+            deleteBatch: rateLimitSweepStatement(database.db),
+            intervalMs: RATE_LIMIT_SWEEP_INTERVAL_MS,
+            logger,
+          }),
+        ]
+      : []),
+  ];
   app.listen({
     hostname: config.host,
     port: config.port,
@@ -76,7 +97,7 @@ export async function serve(config: Config, logger: Logger) {
       logger.warn("in-flight requests did not finish in time; closing them");
       await app.server?.stop(true);
     }
-    await sweeper.stop();
+    await Promise.all(sweepers.map((sweeper) => sweeper.stop()));
     await database.close().catch((error) => logger.warn({ error: safeError(error) }, "closing the database failed"));
     await tracing.shutdown().catch((error) => logger.warn({ error: safeError(error) }, "flushing traces failed"));
     await access.close();
@@ -87,7 +108,7 @@ export async function serve(config: Config, logger: Logger) {
   process.on("SIGINT", () => void stop("SIGINT"));
 
   if (await migrateWhenReachable(database, logger, () => stopping)) {
-    sweeper.start();
+    for (const sweeper of sweepers) sweeper.start();
     if (!stopping) readiness.set("ready");
   }
 }

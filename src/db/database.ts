@@ -1,4 +1,5 @@
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
+import type { ReadReplica } from "./read-replica";
 import type * as schema from "./schema";
 
 /** The Drizzle database, whichever driver is underneath: the code above it cannot tell. */
@@ -8,12 +9,10 @@ export type DriverName = "postgres" | "pglite";
 
 export interface DatabaseHandle {
   driver: DriverName;
-  /** The command side: every write, the idempotency store. */
+  /** The command side: every write, the idempotency store, and reads that must see the latest write. */
   db: Database;
-  /** The query side: `READ_DATABASE_URL` when set, else the same as `db`. */
-  readDb: Database;
-  /** Runs `fn` with a database whose statements all go over one session, for advisory locks. */
-  withSingleSession<T>(fn: (db: Database) => Promise<T>): Promise<T>;
+  /** The streaming replica of `READ_DATABASE_URL`, with its health; absent without one. */
+  replica?: ReadReplica;
   /** Cheap round trip for readiness checks. */
   ping(): Promise<void>;
   close(): Promise<void>;

@@ -14,7 +14,30 @@ function errorCodes(error: unknown): string[] {
 
 export const isUniqueViolation = (error: unknown) => errorCodes(error).includes("23505");
 
+/** A statement (with its wait for a connection) outlived its deadline: the database is not answering in time. */
+export class StatementTimeoutError extends Error {
+  readonly code = "STATEMENT_TIMEOUT";
+  constructor(statement: string, ms: number) {
+    super(`statement ${statement} did not finish within ${ms} ms`);
+    this.name = "StatementTimeoutError";
+  }
+}
+
+/**
+ * The row a statement returned is not the one it asked for: a driver or a pooler mixed two
+ * sessions' answers up. Never answered as data; a 503, logged.
+ */
+export class ResultMismatchError extends Error {
+  readonly code = "RESULT_MISMATCH";
+  constructor(statement: string) {
+    super(`statement ${statement} returned a row for another key; the connection's answers are out of step`);
+    this.name = "ResultMismatchError";
+  }
+}
+
 const UNAVAILABLE_CODES = new Set([
+  "STATEMENT_TIMEOUT",
+  "RESULT_MISMATCH",
   "ECONNREFUSED",
   "ECONNRESET",
   "ETIMEDOUT",

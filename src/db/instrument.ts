@@ -1,5 +1,5 @@
 import type { Spans } from "../observability/spans";
-import { driverError } from "./errors";
+import { driverError, StatementTimeoutError } from "./errors";
 
 const rethrowDriverError = (error: unknown): never => {
   throw driverError(error);
@@ -11,19 +11,39 @@ interface Executable<Result> {
 
 export type InstrumentedStatement<Result> = { execute(placeholders?: Record<string, unknown>): Promise<Result> };
 
+/** What every per-request statement runs with: its span, and the longest a request waits for it. */
+export interface StatementRuntime {
+  spans: Spans;
+  /** The wait for a pool connection plus the statement itself; past it the request gets a 503. */
+  timeoutMs: number;
+}
+
+/** Rejects when `work` has not settled within `ms`; the statement may still finish, unseen. */
+function withDeadline<T>(work: Promise<T>, ms: number, name: string): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new StatementTimeoutError(name, ms)), ms);
+  });
+  return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
+}
+
 /**
  * Drizzle and postgres.js have no tracing of their own: each prepared statement runs inside a
  * `db <name>` span carrying db.system and db.operation (never the parameters). Errors leave as
- * the driver's own, without Drizzle's message that quotes the parameters.
+ * the driver's own, without Drizzle's message that quotes the parameters. postgres.js queues a
+ * statement without limit while its pool is busy (or a pooler never answers): the deadline makes
+ * every wait bounded.
  */
 export function instrument<Result>(
-  spans: Spans,
+  runtime: StatementRuntime,
   name: string,
   operation: "SELECT" | "INSERT" | "UPDATE" | "DELETE",
   statement: Executable<Result>,
 ): InstrumentedStatement<Result> {
   const attributes = { "db.system": "postgresql", "db.operation": operation, "db.statement.name": name };
   const spanName = `db ${name}`;
-  const execute = (placeholders?: Record<string, unknown>) => statement.execute(placeholders).catch(rethrowDriverError);
+  const { spans, timeoutMs } = runtime;
+  const execute = (placeholders?: Record<string, unknown>) =>
+    withDeadline(statement.execute(placeholders).catch(rethrowDriverError), timeoutMs, name);
   return { execute: (placeholders) => spans.run(spanName, attributes, () => execute(placeholders)) };
 }

@@ -50,8 +50,6 @@ export async function openPGlite(dataDir: string): Promise<DatabaseHandle> {
   return {
     driver: "pglite",
     db,
-    readDb: db,
-    withSingleSession: (fn) => fn(db),
     async ping() {
       await db.execute(sql`select 1`);
     },

@@ -33,7 +33,7 @@ async function checkDatabase(database: DatabaseHandle) {
 
 /**
  * Readiness: the database answers within a second and the service is neither starting nor
- * shutting down. A load balancer stops sending traffic as soon as this says 503.
+ * shutting down. A read replica's own check is shown beside it but does not decide readiness. A load balancer stops sending traffic as soon as this says 503.
  */
 export function createReadiness(options: { database: DatabaseHandle; version: string; startedAt: number; diskPath: string }) {
   let lifecycle: Lifecycle = "ready";
@@ -46,7 +46,8 @@ export function createReadiness(options: { database: DatabaseHandle; version: st
       return lifecycle;
     },
     async check() {
-      const database = await checkDatabase(options.database);
+      // The replica's state is reported, never required: while it is down the primary serves reads.
+      const [database, readDatabase] = await Promise.all([checkDatabase(options.database), options.database.replica?.check()]);
       const ready = lifecycle === "ready" && database.status === "healthy";
       return {
         httpStatus: ready ? 200 : 503,
@@ -56,7 +57,7 @@ export function createReadiness(options: { database: DatabaseHandle; version: st
           version: options.version,
           uptime_seconds: Math.round((performance.now() - options.startedAt) / 100) / 10,
           ...(lifecycle === "ready" ? {} : { reason: lifecycle }),
-          checks: { database, system: systemSnapshot() },
+          checks: { database, ...(readDatabase ? { read_database: readDatabase } : {}), system: systemSnapshot() },
         },
       };
     },

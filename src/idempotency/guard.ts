@@ -1,3 +1,4 @@
+import { ResultMismatchError } from "../db/errors";
 import type { Spans } from "../observability/spans";
 import type { Fingerprint, Fingerprinter } from "./fingerprint";
 import { keyInProgress, keyReused } from "./problems";
@@ -55,6 +56,9 @@ export function createIdempotencyGuard(options: IdempotencyGuardOptions) {
     // takes no row lock. Only an absent record, or one whose owner's lease ran out, is claimed.
     for (let attempt = 0; attempt < CLAIM_ATTEMPTS; attempt++) {
       const [existing] = await statements.lookup.execute({ scope, key });
+      // A stored response is someone's personal data: one that answers another key (a driver or
+      // pooler desync) is never replayed.
+      if (existing && (existing.scope !== scope || existing.key !== key)) throw new ResultMismatchError("idempotency_lookup");
       if (existing) {
         const stored = { value: existing.fingerprint, secretVersion: existing.secretVersion };
         if (!fingerprinter.matches(stored, body, fingerprint)) {

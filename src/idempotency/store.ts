@@ -1,8 +1,7 @@
 import { and, eq, gt, sql } from "drizzle-orm";
 import type { Database } from "../db/database";
-import { instrument } from "../db/instrument";
+import { instrument, type StatementRuntime } from "../db/instrument";
 import { idempotencyKeys } from "../db/schema";
-import type { Spans } from "../observability/spans";
 
 const p = sql.placeholder;
 const keyMatches = sql`${idempotencyKeys.scope} = ${p("scope")} and ${idempotencyKeys.key} = ${p("key")}`;
@@ -29,7 +28,7 @@ export const completeKeyQuery = (db: Database) =>
 /** A millisecond count from a placeholder, as an interval added to the database's clock. */
 const fromNow = (placeholder: string) => sql`now() + ${p(placeholder)}::bigint * interval '1 millisecond'`;
 
-export function prepareIdempotencyStatements(db: Database, spans: Spans) {
+export function prepareIdempotencyStatements(db: Database, runtime: StatementRuntime) {
   return {
     /**
      * One atomic statement: inserts a new claim, or takes over a record that has expired or
@@ -38,7 +37,7 @@ export function prepareIdempotencyStatements(db: Database, spans: Spans) {
      * changes the payload bound to a key (and still works across a secret rotation).
      */
     claim: instrument(
-      spans,
+      runtime,
       "idempotency_claim",
       "INSERT",
       db
@@ -78,11 +77,14 @@ export function prepareIdempotencyStatements(db: Database, spans: Spans) {
 
     /** An expired record counts as absent, whatever the sweeper has done. */
     lookup: instrument(
-      spans,
+      runtime,
       "idempotency_lookup",
       "SELECT",
       db
       .select({
+        // Echoed so the guard can tell that the row is the one it asked for (see the guard).
+        scope: idempotencyKeys.scope,
+        key: idempotencyKeys.key,
         fingerprint: idempotencyKeys.fingerprint,
         secretVersion: idempotencyKeys.secretVersion,
         state: idempotencyKeys.state,
@@ -102,11 +104,11 @@ export function prepareIdempotencyStatements(db: Database, spans: Spans) {
       .prepare("idempotency_lookup"),
     ),
 
-    complete: instrument(spans, "idempotency_complete", "UPDATE", completeKeyQuery(db).prepare("idempotency_complete")),
+    complete: instrument(runtime, "idempotency_complete", "UPDATE", completeKeyQuery(db).prepare("idempotency_complete")),
 
     /** Frees a claim whose request failed for a reason that is not the client's, so a retry runs. */
     release: instrument(
-      spans,
+      runtime,
       "idempotency_release",
       "DELETE",
       db.delete(idempotencyKeys).where(leaseMatches).prepare("idempotency_release"),

@@ -7,8 +7,9 @@ import { parseIdempotencyKey } from "../idempotency/key";
 import type { Spans } from "../observability/spans";
 import { getUserDocs, signupDocs } from "./openapi";
 import type { Signup } from "./signup";
-import type { UserStatements } from "./statements";
-import { clientAddress, RateLimiter } from "./rate-limiter";
+import type { SignupRateLimit } from "../rate-limit/signup-rate-limit";
+import { clientAddress } from "../rate-limit/client-address";
+import type { FindUser } from "./find-user";
 import { createSignupValidator } from "./validate-signup";
 
 export const SIGNUP_SCOPE = "POST /signup";
@@ -16,16 +17,17 @@ export const SIGNUP_SCOPE = "POST /signup";
 export interface UserRoutesOptions {
   signup: Signup;
   guard: IdempotencyGuard;
-  statements: UserStatements;
+  findUser: FindUser;
   spans: Spans;
   contexts: RequestContexts;
   passwordMinLength: number;
   idempotencyKeyRequired: boolean;
   /** False until migrations have run: requests then get a 503 instead of a missing-table 500. */
   isStarted: () => boolean;
-  /** Signups per minute per client; 0 turns the limit off. */
-  rateLimitPerMinute: number;
-  trustProxy: boolean;
+  /** Absent when RATE_LIMIT_SIGNUP is 0. */
+  rateLimit?: SignupRateLimit;
+  /** How many proxies in front of the service append to X-Forwarded-For (0: none is trusted). */
+  trustedProxies: number;
 }
 
 function render(response: StoredResponse, replayed: boolean): Response {
@@ -46,13 +48,14 @@ const isIdempotencyConflict = (error: unknown) =>
 const uuidPattern = "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$";
 
 export function userRoutes(options: UserRoutesOptions) {
-  const { signup, guard, statements, spans, contexts } = options;
+  const { signup, guard, findUser, spans, contexts, rateLimit } = options;
   const validate = createSignupValidator(options.passwordMinLength);
-  const limiter = options.rateLimitPerMinute > 0 ? new RateLimiter(options.rateLimitPerMinute) : undefined;
 
   async function handleSignup(body: unknown, request: Request, socketAddress: string | undefined): Promise<Response> {
     const context = contexts.of(request);
-    const waitSeconds = limiter?.take(clientAddress(request, socketAddress, options.trustProxy)) ?? 0;
+    const waitSeconds = rateLimit
+      ? await spans.run("rate_limit", {}, () => rateLimit.take(clientAddress(request, socketAddress, options.trustedProxies)))
+      : 0;
     if (waitSeconds > 0) {
       context.signupOutcome = "rate_limited";
       throw new ProblemError(429, "rate-limited", "Too Many Requests", "Too many signups from this client; retry later", {
@@ -96,9 +99,9 @@ export function userRoutes(options: UserRoutesOptions) {
     .get(
       "/users/:id",
       async ({ params }) => {
-        const [user] = await statements.findUser.execute({ id: params.id });
+        const user = await findUser(params.id);
         if (!user) throw new ProblemError(404, "user-not-found", "User not found", `No user with id ${params.id}`);
-        return { ...user, created_at: user.created_at.toISOString() };
+        return user;
       },
       {
         params: t.Object({ id: t.String({ pattern: uuidPattern, description: "The user's id (a UUID)" }) }),

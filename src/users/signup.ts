@@ -1,10 +1,11 @@
-import { isUniqueViolation } from "../db/errors";
+import { isUniqueViolation, ResultMismatchError } from "../db/errors";
 import { type Problem, problemType } from "../http/problem";
 import { keyInProgress } from "../idempotency/problems";
 import type { Execution, KeyLease } from "../idempotency/guard";
 import { type SignupInput, type UserView, normalizeEmail } from "./model";
 import type { PasswordHasher } from "./password-hasher";
 import type { UserStatements } from "./statements";
+import { newUserId } from "./user-id";
 import type { Spans } from "../observability/spans";
 
 export interface SignupDependencies {
@@ -48,13 +49,15 @@ export function createSignup(deps: SignupDependencies) {
     if (taken) return duplicate(request);
 
     const passwordHash = await spans.run("password.hash", {}, () => hasher.hash(input.password));
-    const id = Bun.randomUUIDv7();
+    // The id's time and created_at are one instant: reads on a replica rely on the id's time.
+    const createdMs = Date.now();
+    const id = newUserId(createdMs);
     const user: UserView = {
       id,
       name: input.name,
       email: input.email,
       display_name: input.display_name,
-      created_at: new Date().toISOString(),
+      created_at: new Date(createdMs).toISOString(),
     };
     const body = JSON.stringify(user);
     const location = `/users/${id}`;
@@ -84,6 +87,7 @@ export function createSignup(deps: SignupDependencies) {
           responseBody: body,
           responseLocation: location,
         });
+        if (inserted.length > 0 && inserted[0]?.id !== id) throw new ResultMismatchError("insert_user_completing_key");
         if (inserted.length === 0) {
           throw keyInProgress(
             1,
@@ -91,7 +95,8 @@ export function createSignup(deps: SignupDependencies) {
           );
         }
       } else {
-        await statements.insertUser.execute(row);
+        const [inserted] = await statements.insertUser.execute(row);
+        if (inserted?.id !== id) throw new ResultMismatchError("insert_user");
       }
     }
   };

@@ -1,18 +1,25 @@
 import { eq, sql } from "drizzle-orm";
 import type { Database } from "../db/database";
-import { instrument } from "../db/instrument";
+import { instrument, type StatementRuntime } from "../db/instrument";
 import { users, usersRead } from "../db/schema";
-import type { Spans } from "../observability/spans";
 import { completeKeyQuery } from "../idempotency/store";
 
 const p = sql.placeholder;
+
+const userColumns = {
+  id: usersRead.id,
+  name: usersRead.name,
+  email: usersRead.email,
+  display_name: usersRead.displayName,
+  created_at: usersRead.createdAt,
+};
 
 /**
  * Every per-request statement, prepared once. A signup is ONE statement (data-modifying CTEs):
  * `users`, `users_read` and, for a keyed request, the idempotency record commit together in a
  * single round trip, with no transaction held open across the network.
  */
-export function prepareUserStatements(db: Database, readDb: Database, spans: Spans) {
+export function prepareUserStatements(db: Database, replicaDb: Database | undefined, runtime: StatementRuntime) {
   const completedKey = db.$with("completed_key").as(completeKeyQuery(db));
 
   // Column order follows the `users` table definition; the integration suite would fail on a mismatch.
@@ -42,7 +49,7 @@ export function prepareUserStatements(db: Database, readDb: Database, spans: Spa
 
   return {
     emailTaken: instrument(
-      spans,
+      runtime,
       "email_taken",
       "SELECT",
       db
@@ -53,7 +60,7 @@ export function prepareUserStatements(db: Database, readDb: Database, spans: Spa
         .prepare("email_taken"),
     ),
     insertUser: instrument(
-      spans,
+      runtime,
       "insert_user",
       "INSERT",
       db
@@ -65,7 +72,7 @@ export function prepareUserStatements(db: Database, readDb: Database, spans: Spa
     ),
     /** Inserts nothing when the lease token no longer owns the key (another request took it over). */
     insertUserCompletingKey: instrument(
-      spans,
+      runtime,
       "insert_user_completing_key",
       "INSERT",
       db
@@ -75,22 +82,33 @@ export function prepareUserStatements(db: Database, readDb: Database, spans: Spa
         .returning({ id: usersRead.id })
         .prepare("insert_user_completing_key"),
     ),
+    /** On the primary: always the latest committed state. */
     findUser: instrument(
-      spans,
+      runtime,
       "find_user",
       "SELECT",
-      readDb
-        .select({
-          id: usersRead.id,
-          name: usersRead.name,
-          email: usersRead.email,
-          display_name: usersRead.displayName,
-          created_at: usersRead.createdAt,
-        })
-        .from(usersRead)
-        .where(eq(usersRead.id, p("id")))
-        .prepare("find_user"),
+      db.select(userColumns).from(usersRead).where(eq(usersRead.id, p("id"))).prepare("find_user"),
     ),
+    /**
+     * On the replica: the user if it is there, and in the same round trip how far the replica has
+     * replayed, so a miss can be told from "not replayed yet". Always one row (the left join).
+     */
+    findUserOnReplica:
+      replicaDb &&
+      instrument(
+        runtime,
+        "find_user_on_replica",
+        "SELECT",
+        replicaDb
+          .select({
+            ...userColumns,
+            inRecovery: sql<boolean>`pg_is_in_recovery()`,
+            replayedUntilMs: sql<number | null>`(extract(epoch from pg_last_xact_replay_timestamp()) * 1000)::float8`,
+          })
+          .from(sql`(select 1) as one`)
+          .leftJoin(usersRead, eq(usersRead.id, p("id")))
+          .prepare("find_user_on_replica"),
+      ),
   };
 }
 

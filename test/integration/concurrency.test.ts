@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { count, eq, sql } from "drizzle-orm";
 import { openPostgres } from "../../src/db/postgres";
 import { idempotencyKeys, users, usersRead } from "../../src/db/schema";
-import { createSweeper } from "../../src/idempotency/sweeper";
+import { createBatchSweeper } from "../../src/db/batch-sweeper";
+import { idempotencySweepStatement } from "../../src/idempotency/sweep";
 import { SIGNUP_SCOPE } from "../../src/users/routes";
 import { createTestApp, postSignup, signupBody } from "../support/app";
 import { createTestDatabase, postgresUrl, type TestDatabase } from "../support/databases";
@@ -68,7 +69,7 @@ if (postgresUrl) {
         from generate_series(1, ${expired + live}) g`);
       const logger = pino({ level: "silent" });
       const second = openPostgres({ url: database.url!, poolMax: 2 });
-      const sweepers = [database.handle.db, second.db].map((db) => createSweeper({ db, intervalMs: 60_000, logger }));
+      const sweepers = [database.handle.db, second.db].map((db) => createBatchSweeper({ what: "expired idempotency keys", deleteBatch: idempotencySweepStatement(db), intervalMs: 60_000, logger }));
       const deleted = await Promise.all(sweepers.map((sweeper) => sweeper.sweepOnce()));
       await second.close();
       expect(deleted[0]! + deleted[1]!).toBe(expired);

@@ -22,7 +22,14 @@ describe("loadConfig defaults", () => {
     expect(config.env).toBe("development");
     expect(config.host).toBe("0.0.0.0");
     expect(config.port).toBe(8000);
-    expect(config.database).toEqual({ url: undefined, readUrl: undefined, poolMax: 10, dataDir: "./data" });
+    expect(config.database).toEqual({
+      url: undefined,
+      readUrl: undefined,
+      poolMax: 10,
+      prepare: true,
+      timeoutMs: 5000,
+      dataDir: "./data",
+    });
     expect(config.log).toEqual({ level: "info", probes: false });
     expect(config.password).toEqual({
       minLength: 8,
@@ -43,7 +50,7 @@ describe("loadConfig defaults", () => {
     });
     expect(config.tracing).toEqual({ endpoint: undefined, serviceName: "signup-service" });
     expect(config.shutdownTimeoutMs).toBe(10_000);
-    expect(config.rateLimit).toEqual({ signupPerMinute: 0, trustProxy: false });
+    expect(config.rateLimit).toEqual({ signupPerMinute: 0, trustedProxies: 0 });
   });
 
   test("an empty string counts as unset", () => {
@@ -69,10 +76,27 @@ describe("loadConfig conversion", () => {
     ["False", false],
     ["0", false],
   ])("boolean %p -> %p", (text, expected) => {
-    const config = load({ LOG_PROBES: text, IDEMPOTENCY_KEY_REQUIRED: text, TRUST_PROXY: text });
+    const config = load({ LOG_PROBES: text, IDEMPOTENCY_KEY_REQUIRED: text, TRUST_PROXY: text, DATABASE_PREPARE: text });
     expect(config.log.probes).toBe(expected);
     expect(config.idempotency.keyRequired).toBe(expected);
-    expect(config.rateLimit.trustProxy).toBe(expected);
+    expect(config.rateLimit.trustedProxies).toBe(expected ? 1 : 0);
+    expect(config.database.prepare).toBe(expected);
+  });
+
+  test.each([
+    ["2", 2],
+    ["10", 10],
+  ])("TRUST_PROXY %p trusts that many proxies", (text, expected) => {
+    expect(load({ TRUST_PROXY: text }).rateLimit.trustedProxies).toBe(expected);
+  });
+
+  test.each(["11", "-1", "yes", "1.5"])("TRUST_PROXY %p is refused", (text) => {
+    expect(configError({ IDEMPOTENCY_SECRET: SECRET, TRUST_PROXY: text }).problems.join("\n")).toContain("TRUST_PROXY");
+  });
+
+  test("DATABASE_TIMEOUT is a duration, not zero", () => {
+    expect(load({ DATABASE_TIMEOUT: "750ms" }).database.timeoutMs).toBe(750);
+    expect(configError({ IDEMPOTENCY_SECRET: SECRET, DATABASE_TIMEOUT: "0s" }).problems.join("\n")).toContain("DATABASE_TIMEOUT");
   });
 
   test.each([

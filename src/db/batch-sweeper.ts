@@ -1,0 +1,60 @@
+import type { Logger } from "../observability/logger";
+import { safeError } from "./errors";
+
+export const SWEEP_BATCH_SIZE = 1000;
+
+/**
+ * Runs a batch delete every `intervalMs` until a batch comes back short. Each feature brings its
+ * own statement (expired rows, `LIMIT SWEEP_BATCH_SIZE`, `FOR UPDATE SKIP LOCKED`), so several
+ * copies sweep at once without waiting on each other or on a request holding one of the rows.
+ */
+export function createBatchSweeper(options: {
+  /** What is swept, for the log lines. */
+  what: string;
+  deleteBatch: () => Promise<unknown[]>;
+  intervalMs: number;
+  logger: Logger;
+  onSwept?: (count: number) => void;
+}) {
+  const { what, deleteBatch, logger, onSwept = () => {} } = options;
+  let timer: ReturnType<typeof setInterval> | undefined;
+  let running: Promise<number> | undefined;
+
+  async function sweepOnce(): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const deleted = await deleteBatch();
+      total += deleted.length;
+      if (deleted.length < SWEEP_BATCH_SIZE) break;
+    }
+    if (total > 0) {
+      logger.info({ deleted: total, what }, `swept ${what}`);
+      onSwept(total);
+    }
+    return total;
+  }
+
+  return {
+    sweepOnce,
+    start() {
+      timer = setInterval(() => {
+        if (running) return;
+        running = sweepOnce()
+          .catch((error) => {
+            logger.warn({ error: safeError(error), what }, `sweeping ${what} failed; will retry`);
+            return 0;
+          })
+          .finally(() => {
+            running = undefined;
+          });
+      }, options.intervalMs);
+      timer.unref?.();
+    },
+    async stop() {
+      clearInterval(timer);
+      await running;
+    },
+  };
+}
+
+export type BatchSweeper = ReturnType<typeof createBatchSweeper>;
