@@ -5,16 +5,15 @@ import { type RunningService, binaryInEmptyFolder, buildBinary, startService } f
 import { createEmptyPostgresDatabase, postgresUrl } from "../support/databases";
 import {
   type Answer,
-  ensurePostgresRunning,
   freePort,
-  pgCluster,
   postJson,
   problemIssues,
   retryUntilCreated,
   startRelay,
 } from "../support/faults";
+import { type PostgresServer, startPostgresServer } from "../support/servers";
 
-// Builds the binary, starts it many times, kills it, and stops PostgreSQL under it.
+// Builds the binary, starts it many times, kills it, and stops a PostgreSQL server of its own under it.
 setDefaultTimeout(120_000);
 
 const run = Bun.randomUUIDv7().slice(-8);
@@ -76,7 +75,6 @@ if (postgresUrl) {
     };
 
     beforeAll(async () => {
-      await ensurePostgresRunning();
       await buildBinary();
       folder = binaryInEmptyFolder();
     });
@@ -86,7 +84,6 @@ if (postgresUrl) {
         service.process.kill("SIGKILL");
         await service.process.exited;
       }
-      await ensurePostgresRunning();
       for (const created of databases) await created.drop().catch(() => {});
       if (folder) rmSync(folder.dir, { recursive: true, force: true });
       console.log(`reliability figures: ${JSON.stringify(figures)}`);
@@ -197,7 +194,17 @@ if (postgresUrl) {
     });
 
     test("PostgreSQL restarted under load: 503 problems within 2 s while it is down, then recovery without a restart", async () => {
-      const db = await database();
+      // A server of the test's own: the machine's shared PostgreSQL is never stopped.
+      const server: PostgresServer = startPostgresServer();
+      try {
+        await restartedUnderLoad(server);
+      } finally {
+        server.remove();
+      }
+    });
+
+    async function restartedUnderLoad(server: PostgresServer) {
+      const db = { url: server.url() };
       const service = await start({ DATABASE_URL: db.url, IDEMPOTENCY_LEASE: "2s" });
       const answers: Timed[] = [];
       let stopLoad = false;
@@ -220,8 +227,7 @@ if (postgresUrl) {
       let healthWhileDown: number | undefined;
       try {
         await Bun.sleep(300);
-        const stopped = pgCluster("stop");
-        expect(stopped.exitCode).toBe(0);
+        server.stop();
         downFrom = performance.now();
         // PostgreSQL is down for ~3 s: one more client probes it, alongside the four.
         while (performance.now() < downFrom + 2_500) await send("down");
@@ -229,8 +235,7 @@ if (postgresUrl) {
         healthWhileDown = (await fetch(`${service.url}/health`, { signal: AbortSignal.timeout(3_000) }).catch(() => undefined))?.status;
       } finally {
         downUntil = performance.now();
-        pgCluster("start");
-        await ensurePostgresRunning();
+        server.start();
       }
       // Recovery: /ready 200 again, from the same process (no restart).
       const deadline = Date.now() + 30_000;
@@ -277,7 +282,7 @@ if (postgresUrl) {
         keys: keys.length,
         recovered: outcomes.filter((outcome) => outcome.created).length,
       };
-    });
+    }
 
     test("database connection gone for good under load: /ready 503, /health 200, 503 problems, nothing half-written", async () => {
       const db = await database();

@@ -1,29 +1,4 @@
-import { readdirSync } from "node:fs";
 import type { Socket, TCPSocketListener } from "bun";
-
-/** The PostgreSQL cluster the tests run against (Debian's layout: /etc/postgresql/<version>/main). */
-const clusterVersion = () => readdirSync("/etc/postgresql").sort()[0] ?? "15";
-
-export function pgCluster(action: "start" | "stop" | "restart") {
-  const args = ["pg_ctlcluster", "--skip-systemctl-redirect", clusterVersion(), "main", action];
-  if (action !== "start") args.push("-m", "fast");
-  const result = Bun.spawnSync(args, { stdout: "pipe", stderr: "pipe" });
-  return { exitCode: result.exitCode, output: `${result.stdout}${result.stderr}` };
-}
-
-export const postgresIsReady = () =>
-  Bun.spawnSync(["pg_isready", "-q", "-h", "127.0.0.1", "-p", "5432"], { stdout: "ignore", stderr: "ignore" }).exitCode === 0;
-
-/** Starts the cluster if it is not accepting connections, then waits (at most `timeoutMs`) until it does. */
-export async function ensurePostgresRunning(timeoutMs = 30_000) {
-  if (postgresIsReady()) return;
-  pgCluster("start");
-  const deadline = Date.now() + timeoutMs;
-  while (!postgresIsReady()) {
-    if (Date.now() > deadline) throw new Error("PostgreSQL did not come back");
-    await Bun.sleep(100);
-  }
-}
 
 /** A free TCP port on 127.0.0.1 (reserved, then released). */
 export function freePort(): number {

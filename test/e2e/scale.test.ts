@@ -1,0 +1,184 @@
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { rmSync } from "node:fs";
+import postgres from "postgres";
+import { type RunningService, binaryInEmptyFolder, buildBinary, startService } from "../support/binary";
+import { createEmptyPostgresDatabase, postgresUrl } from "../support/databases";
+import { type Pgbouncer, startPgbouncer } from "../support/servers";
+
+// The binary as teams deploy it past one server: behind pgbouncer in transaction mode, and as
+// two copies sharing one rate limit.
+setDefaultTimeout(120_000);
+
+const run = Bun.randomUUIDv7().slice(-8);
+const FAST_HASH = { ARGON2_MEMORY_COST: "8192", ARGON2_TIME_COST: "1" };
+const body = (tag: string, i: number) =>
+  JSON.stringify({ name: `Scale ${i}`, email: `${tag}.${run}.${i}@example.com`, password: `S3guro!${i}x`, display_name: `S ${i}` });
+
+const post = (url: string, payload: string, headers: Record<string, string> = {}) =>
+  fetch(`${url}/signup`, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...headers },
+    body: payload,
+    signal: AbortSignal.timeout(15_000),
+  });
+
+/** Lines at level error (50) or above. */
+const errorLines = (service: RunningService) =>
+  service.lines.filter((line) => line.startsWith("{") && (JSON.parse(line) as { level?: number }).level! >= 50);
+
+async function usersIn(url: string) {
+  const sql = postgres(url, { max: 1, onnotice: () => {} });
+  try {
+    return await sql<{ id: string; email: string }[]>`select id::text, email from users_read order by id`;
+  } finally {
+    await sql.end();
+  }
+}
+
+describe.skipIf(!postgresUrl)("the binary past one database server", () => {
+  let folder: ReturnType<typeof binaryInEmptyFolder>;
+  const services: RunningService[] = [];
+  const databases: Awaited<ReturnType<typeof createEmptyPostgresDatabase>>[] = [];
+  let bouncer: Pgbouncer;
+
+  const start = async (env: Record<string, string>, waitUntilReady = true) => {
+    const service = await startService(folder.binary, { cwd: folder.dir, env: { ...FAST_HASH, ...env }, waitUntilReady });
+    services.push(service);
+    return service;
+  };
+  const database = async () => {
+    const created = await createEmptyPostgresDatabase();
+    databases.push(created);
+    return created;
+  };
+
+  beforeAll(async () => {
+    await buildBinary();
+    folder = binaryInEmptyFolder();
+    bouncer = await startPgbouncer({ port: Number(new URL(postgresUrl!).port || 5432) });
+  });
+  afterAll(async () => {
+    for (const service of services) {
+      service.process.kill("SIGKILL");
+      await service.process.exited;
+    }
+    await bouncer?.stop();
+    for (const created of databases) await created.drop().catch(() => {});
+    if (folder) rmSync(folder.dir, { recursive: true, force: true });
+  });
+
+  test("behind pgbouncer in transaction mode with DATABASE_PREPARE=false: migrations, 200 signups from 16 clients, 300 GETs, one user per key; no error logged", async () => {
+    const db = await database();
+    const name = new URL(db.url).pathname.slice(1);
+    const service = await start({ DATABASE_URL: bouncer.url(name), DATABASE_PREPARE: "false" });
+
+    let next = 0;
+    const created: { id: string; email: string; user: unknown }[] = [];
+    const failures: string[] = [];
+    await Promise.all(
+      Array.from({ length: 16 }, async () => {
+        while (next < 200) {
+          const i = next++;
+          const answer = await post(service.url, body("bouncer", i));
+          if (answer.status !== 201) failures.push(`${answer.status} ${await answer.text()}`);
+          else {
+            const user = (await answer.json()) as { id: string; email: string };
+            created.push({ id: user.id, email: user.email, user });
+          }
+        }
+      }),
+    );
+    expect(failures).toEqual([]);
+    expect(created).toHaveLength(200);
+
+    const reads = await Promise.all(
+      Array.from({ length: 300 }, async (_, i) => {
+        const expected = created[i % created.length]!;
+        const answer = await fetch(`${service.url}/users/${expected.id}`, { signal: AbortSignal.timeout(15_000) });
+        return { status: answer.status, matches: JSON.stringify(await answer.json()) === JSON.stringify(expected.user) };
+      }),
+    );
+    expect(reads.filter((read) => read.status !== 200 || !read.matches)).toEqual([]);
+
+    const key = `bouncer-key-${run}`;
+    const payload = body("bouncer-key", 0);
+    const keyed = await Promise.all(Array.from({ length: 30 }, () => post(service.url, payload, { "idempotency-key": key })));
+    const statuses = keyed.map((answer) => answer.status);
+    expect(statuses.every((status) => status === 201 || status === 409)).toBe(true);
+    const rows = await usersIn(db.url);
+    expect(rows.filter((row) => row.email.startsWith("bouncer-key."))).toHaveLength(1);
+    expect(rows).toHaveLength(201);
+    expect(errorLines(service)).toEqual([]);
+  });
+
+  test("behind pgbouncer with named prepared statements (the wrong setting): never another user's data, never a hang", async () => {
+    const db = await database();
+    const name = new URL(db.url).pathname.slice(1);
+    // Migrated directly, so the service under test starts ready whatever the pooler does to it.
+    const migrator = await start({ DATABASE_URL: db.url });
+    await migrator.stop();
+    const service = await start({ DATABASE_URL: bouncer.url(name), DATABASE_TIMEOUT: "2s" }, false);
+    await Bun.sleep(1000);
+
+    const users: { id: string; text: string }[] = [];
+    for (let i = 0; i < 30; i++) {
+      const answer = await post(service.url, body("prepared", i)).catch(() => undefined);
+      if (answer?.status === 201) {
+        const text = await answer.text();
+        users.push({ id: (JSON.parse(text) as { id: string }).id, text });
+      }
+    }
+    const answers = await Promise.all(
+      Array.from({ length: 200 }, async (_, i) => {
+        const started = performance.now();
+        const user = users[i % Math.max(1, users.length)];
+        const path = user ? `/users/${user.id}` : `/users/${crypto.randomUUID()}`;
+        const answer = await fetch(`${service.url}${path}`, { signal: AbortSignal.timeout(10_000) });
+        const text = await answer.text();
+        return { status: answer.status, text, ms: performance.now() - started, user };
+      }),
+    );
+    // The run exercised both paths: users were created and read back through the pooler.
+    expect(users.length).toBeGreaterThan(0);
+    expect(answers.some((answer) => answer.status === 200)).toBe(true);
+    // Every answer came, within the statement deadline and a margin.
+    expect(answers.filter((answer) => answer.ms > 6_000)).toEqual([]);
+    for (const answer of answers) {
+      if (answer.status === 200) expect(answer.text).toBe(answer.user!.text);
+      else expect([404, 503]).toContain(answer.status);
+    }
+  });
+
+  test("two copies, one client over RATE_LIMIT_SIGNUP: the limit holds in total; forged first hops neither bypass it nor add state", async () => {
+    const db = await database();
+    const env = { DATABASE_URL: db.url, RATE_LIMIT_SIGNUP: "5", TRUST_PROXY: "true" };
+    const [a, b] = await Promise.all([start(env), start(env)]);
+    const statuses: number[] = [];
+    for (let i = 0; i < 40; i++) {
+      const copy = i % 2 === 0 ? a : b;
+      const answer = await post(copy.url, body("limited", i), { "x-forwarded-for": `10.${i % 250}.${i}.1, 198.51.100.9` });
+      statuses.push(answer.status);
+    }
+    expect(statuses.filter((status) => status === 201)).toHaveLength(5);
+    expect(statuses.filter((status) => status === 429)).toHaveLength(35);
+
+    // 3,000 distinct forged first hops from one client: one bucket, and the copies' memory stays put.
+    const rss = async (service: RunningService) =>
+      Number(/^process_resident_memory_bytes (\d+)/m.exec(await (await fetch(`${service.url}/metrics`)).text())?.[1]);
+    const before = await rss(a);
+    for (let batch = 0; batch < 30; batch++) {
+      await Promise.all(
+        Array.from({ length: 100 }, (_, i) =>
+          post(a.url, body("forged", batch * 100 + i), { "x-forwarded-for": `${batch}.${i}.7.7, 198.51.100.9` }).then((r) => r.status),
+        ),
+      );
+    }
+    const after = await rss(a);
+    expect(after - before).toBeLessThan(30 * 1024 * 1024);
+    const sql = postgres(db.url, { max: 1, onnotice: () => {} });
+    const buckets = await sql<{ client: string }[]>`select client from rate_limit_buckets`;
+    await sql.end();
+    expect(buckets.map((bucket) => bucket.client)).toEqual(["198.51.100.9"]);
+    expect((await usersIn(db.url)).length).toBe(5);
+  });
+});
