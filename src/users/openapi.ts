@@ -70,5 +70,9 @@ export const getUserDocs: DocumentDecoration = {
     200: userResponse("The user"),
     404: problemResponse("No user with this id"),
     422: problemResponse("The id is not a UUID"),
+    503: problemResponse(
+      "The database is unreachable or did not answer within DATABASE_TIMEOUT, or too many reads of just-created users at once; retry after Retry-After",
+      retryAfterHeader,
+    ),
   },
 };
