@@ -58,8 +58,7 @@ const secretsInLines = (lines: string[], passwords: string[]) =>
 /** Figures for the README's Reliability section, printed once at the end. */
 const figures: Record<string, unknown> = {};
 
-if (postgresUrl) {
-  describe("faults, against the compiled binary on PostgreSQL", () => {
+  describe.skipIf(!postgresUrl)("faults, against the compiled binary on PostgreSQL", () => {
     let folder: ReturnType<typeof binaryInEmptyFolder>;
     const services: RunningService[] = [];
     const databases: Awaited<ReturnType<typeof createEmptyPostgresDatabase>>[] = [];
@@ -369,4 +368,3 @@ if (postgresUrl) {
       expect(read.headers.get("content-type")).toBe("application/problem+json");
     });
   });
-}

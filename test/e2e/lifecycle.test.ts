@@ -54,8 +54,7 @@ describe("the binary's lifecycle", () => {
   });
 });
 
-if (postgresUrl) {
-  describe("the binary when PostgreSQL comes up after it", () => {
+  describe.skipIf(!postgresUrl)("the binary when PostgreSQL comes up after it", () => {
     const database = useEmptyPostgresDatabase();
     const folder = useBinaryInEmptyFolder();
 
@@ -96,4 +95,3 @@ if (postgresUrl) {
       }
     });
   });
-}

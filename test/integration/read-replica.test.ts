@@ -6,8 +6,7 @@ import { createTestApp, get, json, postSignup, signupBody } from "../support/app
 import { createEmptyPostgresDatabase, postgresUrl } from "../support/databases";
 
 // A replica is a second PostgreSQL server; here a second database plays its part.
-if (postgresUrl) {
-  describe("READ_DATABASE_URL", () => {
+  describe.skipIf(!postgresUrl)("READ_DATABASE_URL", () => {
     let primary: Awaited<ReturnType<typeof createEmptyPostgresDatabase>>;
     let replica: Awaited<ReturnType<typeof createEmptyPostgresDatabase>>;
     let handle: ReturnType<typeof openPostgres>;
@@ -50,4 +49,3 @@ if (postgresUrl) {
       expect(await handle.db.select().from(usersRead)).toHaveLength(1);
     });
   });
-}
