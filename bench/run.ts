@@ -7,7 +7,7 @@
 //
 // Environment knobs (defaults in brackets): BENCH_SECONDS [6] measured seconds per measurement,
 // BENCH_WARMUP [1], BENCH_ROUNDS [3], BENCH_HTTP_CONNECTIONS [64], BENCH_SIGNUP_CONNECTIONS [4],
-// BENCH_LOCUST_SECONDS [60], BENCH_SEED_USERS [300], BENCH_TOOL [oha if on PATH, else wrk],
+// BENCH_LOCUST_SECONDS [60], BENCH_FIXTURE_USERS [300], BENCH_TOOL [oha if on PATH, else wrk],
 // BENCH_ADMIN_URL [postgres://postgres@127.0.0.1:5432/postgres], BENCH_NO_INSTALL=1 (never apt-get),
 // BENCH_SKIP_BUILD=1 (use the existing dist/signup-service), BENCH_BINARY=path (bench that binary),
 // BENCH_QUIET_WAIT [60] seconds to wait for other processes to leave the CPU before starting.
@@ -17,7 +17,7 @@ import { join } from "node:path";
 import { admissionSweep } from "./lib/admission.ts";
 import { BENCH_DIR, CFG } from "./lib/config.ts";
 import { checkDatabase, createBenchDatabase } from "./lib/database.ts";
-import { prepareReplay, seedUsers } from "./lib/fixtures.ts";
+import { createFixtureUsers, prepareReplay } from "./lib/fixtures.ts";
 import { evaluateFloors } from "./lib/floors.ts";
 import { runLocust } from "./lib/locust.ts";
 import { log } from "./lib/log.ts";
@@ -55,9 +55,9 @@ async function main() {
     const service = await startService(workDir, binary, database.url);
     const servicePid = service.process.pid;
     log(`service pid ${servicePid} on ${service.url}`);
-    const seedIds = await seedUsers(service.url, CFG.seedUsers, runTag);
+    const fixtureUserIds = await createFixtureUsers(service.url, CFG.fixtureUsers, runTag);
     const idsFile = join(workDir, "ids.txt");
-    writeFileSync(idsFile, seedIds.join("\n"));
+    writeFileSync(idsFile, fixtureUserIds.join("\n"));
 
     // The limits, started once (idle while the service is measured).
     const rawHealth = await startServer(workDir, "raw-health", ["bun", join(BENCH_DIR, "baselines/raw-health.ts")], { PORT: "0" });
@@ -83,8 +83,8 @@ async function main() {
       { key: "rawHealth", label: "raw-health", load: health(rawHealth.url) },
     ]);
     await rounds.alternate([
-      { key: "get", label: "GET /users/{id}", load: getUser(service.url, seedIds, idsFile) },
-      { key: "rawGet", label: "raw-get", load: getUser(rawGet.url, seedIds, idsFile) },
+      { key: "get", label: "GET /users/{id}", load: getUser(service.url, fixtureUserIds, idsFile) },
+      { key: "rawGet", label: "raw-get", load: getUser(rawGet.url, fixtureUserIds, idsFile) },
       { key: "replay", label: "replay", load: replay(service.url, replayFixture) },
     ]);
     await rounds.alternate([
