@@ -21,7 +21,12 @@ export async function prepareBinary(workDir: string) {
 
 /** Production-like: what a deployment sets, everything else at its default. */
 export async function startService(workDir: string, binary: string, databaseUrl: string): Promise<RunningChild> {
-  const service = await startServer(workDir, SERVICE_OUTPUT, [binary], serviceEnv({ DATABASE_URL: databaseUrl, NODE_ENV: "production" }));
+  const env = serviceEnv({
+    DATABASE_URL: databaseUrl,
+    NODE_ENV: "production",
+    IDEMPOTENCY_SECRET: Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString("hex"),
+  });
+  const service = await startServer(workDir, SERVICE_OUTPUT, [binary], env);
   if (!(await waitForReady(service.url, { timeoutMs: 10_000, child: service }))) throw new Error("the service never became ready");
   return service;
 }
