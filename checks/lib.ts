@@ -16,7 +16,7 @@ type Cleanup = () => void | Promise<void>;
 const cleanups: Cleanup[] = [];
 let finishing = false;
 
-export class CheckFailure extends Error {}
+class CheckFailure extends Error {}
 
 /** Fails the check with a message (no stack trace is printed for these). */
 export function fail(message: string): never {
