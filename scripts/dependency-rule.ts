@@ -55,9 +55,12 @@ export function dependencyRuleViolations(files: SourceFile[]): Violation[] {
     if (!layer || !layers.includes(layer)) continue;
     for (const specifier of importedSpecifiers(file)) {
       if (!specifier.startsWith(".")) continue;
-      const target = relative(resolve("/"), resolve("/", dirname(file.path), specifier)).split(sep).join("/");
+      const target = relative(resolve("/"), resolve("/", dirname(file.path), specifier))
+        .split(sep)
+        .join("/");
       const folder = srcFolder(target);
-      if (folder && !layers.includes(folder) && !NOT_FEATURES.includes(folder)) violations.push({ from: file.path, specifier, feature: folder });
+      if (folder && !layers.includes(folder) && !NOT_FEATURES.includes(folder))
+        violations.push({ from: file.path, specifier, feature: folder });
     }
   }
   return violations;
