@@ -7,7 +7,7 @@
 //
 // Environment knobs (defaults in brackets): BENCH_SECONDS [6] measured seconds per measurement,
 // BENCH_WARMUP [1], BENCH_ROUNDS [3], BENCH_HTTP_CONNECTIONS [64], BENCH_SIGNUP_CONNECTIONS [4],
-// BENCH_LOCUST_SECONDS [60], BENCH_SEED_USERS [300], BENCH_TOOL [oha if on PATH, else wrk],
+// BENCH_LOCUST_SECONDS [60], BENCH_FIXTURE_USERS [300], BENCH_TOOL [oha if on PATH, else wrk],
 // BENCH_ADMIN_URL [postgres://postgres@127.0.0.1:5432/postgres], BENCH_NO_INSTALL=1 (never apt-get),
 // BENCH_SKIP_BUILD=1 (use the existing dist/signup-service), BENCH_BINARY=path (bench that binary),
 // BENCH_QUIET_WAIT [60] seconds to wait for other processes to leave the CPU before starting.
@@ -17,7 +17,7 @@ import { join } from "node:path";
 import { admissionSweep } from "./lib/admission.ts";
 import { BENCH_DIR, CFG } from "./lib/config.ts";
 import { checkDatabase, createBenchDatabase } from "./lib/database.ts";
-import { prepareReplay, seedUsers } from "./lib/fixtures.ts";
+import { createFixtureUsers, prepareReplay } from "./lib/fixtures.ts";
 import { evaluateFloors } from "./lib/floors.ts";
 import { runLocust } from "./lib/locust.ts";
 import { log } from "./lib/log.ts";
@@ -26,10 +26,12 @@ import { medianRound } from "./lib/measurement.ts";
 import { CpuMeter, PostgresRestartWatch } from "./lib/noise.ts";
 import { useOha } from "./lib/oha.ts";
 import { ensureTools } from "./lib/prerequisites.ts";
-import { assertAlive, killChildrenOnSignal, startServer, stopAll, stopProcess } from "./lib/process.ts";
+import { stopChildren } from "../harness/processes";
+import { waitForReady } from "../harness/service";
+import { assertAlive, killChildrenOnSignal, startServer } from "./lib/process.ts";
 import { type Results, writeReport } from "./lib/report.ts";
 import { Rounds } from "./lib/rounds.ts";
-import { prepareBinary, printServiceLogTail, serviceMemoryMb, startService, summariseServiceLog, waitForReady } from "./lib/service.ts";
+import { prepareBinary, printServiceLogTail, serviceMemoryMb, startService, summariseServiceLog } from "./lib/service.ts";
 import { median, round } from "./lib/stats.ts";
 import { getUser, HashAloneLoad, health, replay, SignupLoad } from "./scenarios.ts";
 
@@ -51,11 +53,11 @@ async function main() {
   const cpu = new CpuMeter(dbName);
   try {
     const service = await startService(workDir, binary, database.url);
-    const servicePid = service.proc.pid;
+    const servicePid = service.process.pid;
     log(`service pid ${servicePid} on ${service.url}`);
-    const seedIds = await seedUsers(service.url, CFG.seedUsers, runTag);
+    const fixtureUserIds = await createFixtureUsers(service.url, CFG.fixtureUsers, runTag);
     const idsFile = join(workDir, "ids.txt");
-    writeFileSync(idsFile, seedIds.join("\n"));
+    writeFileSync(idsFile, fixtureUserIds.join("\n"));
 
     // The limits, started once (idle while the service is measured).
     const rawHealth = await startServer(workDir, "raw-health", ["bun", join(BENCH_DIR, "baselines/raw-health.ts")], { PORT: "0" });
@@ -64,33 +66,33 @@ async function main() {
       DATABASE_URL: database.url,
       DATABASE_POOL_MAX: process.env.DATABASE_POOL_MAX ?? "10",
     });
-    const pids = [servicePid, rawHealth.proc.pid, rawGet.proc.pid];
+    const pids = [servicePid, rawHealth.process.pid, rawGet.process.pid];
     const startQuiet = await cpu.waitForQuiet(pids);
     const replayFixture = await prepareReplay(service.url, runTag);
     // After a restart the service's pool reconnects; give it a moment beyond /ready before measuring again.
     const postgres = await PostgresRestartWatch.start(database.admin, async () => {
-      await waitForReady(service.url, 300, 100);
+      await waitForReady(service.url, { timeoutMs: 30_000 });
       await Bun.sleep(1000);
     });
 
     const signups = new SignupLoad(service.url, runTag);
     const hashAlone = new HashAloneLoad();
-    const rounds = new Rounds(cpu, pids, service.proc, postgres);
+    const rounds = new Rounds(cpu, pids, service.process, postgres);
     await rounds.alternate([
       { key: "health", label: "GET /health", load: health(service.url) },
       { key: "rawHealth", label: "raw-health", load: health(rawHealth.url) },
     ]);
     await rounds.alternate([
-      { key: "get", label: "GET /users/{id}", load: getUser(service.url, seedIds, idsFile) },
-      { key: "rawGet", label: "raw-get", load: getUser(rawGet.url, seedIds, idsFile) },
+      { key: "get", label: "GET /users/{id}", load: getUser(service.url, fixtureUserIds, idsFile) },
+      { key: "rawGet", label: "raw-get", load: getUser(rawGet.url, fixtureUserIds, idsFile) },
       { key: "replay", label: "replay", load: replay(service.url, replayFixture) },
     ]);
     await rounds.alternate([
       { key: "signup", label: "POST /signup", load: signups.load },
       { key: "hash", label: "hash alone", load: hashAlone.load },
     ]);
-    await stopProcess(rawHealth.proc);
-    await stopProcess(rawGet.proc);
+    await rawHealth.stop("SIGTERM", 12_000);
+    await rawGet.stop("SIGTERM", 12_000);
 
     const measured = rounds.measured;
     const medians = {
@@ -107,7 +109,7 @@ async function main() {
 
     const serviceUnderLoad = { url: service.url, servicePid, runTag, cpu, postgres };
     const sweep = await admissionSweep(medians.hash.rps, serviceUnderLoad);
-    assertAlive(service.proc, "the service");
+    assertAlive(service.process, "the service");
 
     const locust = await runLocust({ ...serviceUnderLoad, workDir });
 
@@ -118,11 +120,11 @@ async function main() {
     });
     log(`database: ${JSON.stringify(checks)}`);
 
-    assertAlive(service.proc, "the service");
+    assertAlive(service.process, "the service");
     const memory = serviceMemoryMb(servicePid);
     log(`service RSS ${memory.rssMb.toFixed(1)} MB (peak ${memory.peakMb.toFixed(1)} MB)`);
-    await stopProcess(service.proc);
-    const serviceLog = summariseServiceLog(service.logPath);
+    await service.stop("SIGTERM", 12_000);
+    const serviceLog = summariseServiceLog(workDir);
 
     const { rows, floors } = evaluateFloors(medians, locust, singleHashMedian, checks, memory.rssMb);
     const results: Results = {
@@ -160,7 +162,7 @@ async function main() {
     printServiceLogTail(workDir);
     throw error;
   } finally {
-    await stopAll(5000);
+    await stopChildren(5000);
     await database.drop();
     rmSync(workDir, { recursive: true, force: true });
   }

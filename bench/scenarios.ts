@@ -15,12 +15,12 @@ export const health =
   (seconds) =>
     useOha ? oha(`${url}/health`, connections, seconds) : wrk("health.lua", `${url}/health`, connections, seconds);
 
-/** GET /users/{id}, a random seeded id per request. */
+/** GET /users/{id}, a random fixture user's id per request. */
 export const getUser =
-  (url: string, seedIds: string[], idsFile: string): Load =>
+  (url: string, userIds: string[], idsFile: string): Load =>
   (seconds) =>
     useOha
-      ? oha(`${url}/users/(${seedIds.join("|")})`, connections, seconds, { randRegexUrl: true })
+      ? oha(`${url}/users/(${userIds.join("|")})`, connections, seconds, { randRegexUrl: true })
       : wrk("get-user.lua", url, connections, seconds, { BENCH_IDS_FILE: idsFile });
 
 export const replay =

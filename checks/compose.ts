@@ -8,9 +8,9 @@
  */
 import { cpSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
+import { ROOT } from "../harness/service";
 
-const ROOT = resolve(import.meta.dir, "..");
 const SERVICES = ["app", "grafana", "jaeger", "postgres", "prometheus"];
 
 const copy = mkdtempSync(join(tmpdir(), "signup-compose-"));

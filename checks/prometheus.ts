@@ -17,21 +17,13 @@
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import {
-  type Child,
-  type Service,
-  fail,
-  fetchWithin,
-  freePort,
-  log,
-  runCheck,
-  spawnChild,
-  startService,
-  tempDir,
-} from "./lib";
+import { type Child, spawnChild } from "../harness/processes";
+import { freePort, type RunningChild } from "../harness/service";
+import { PROBE_PATHS, SERVICE_NAME } from "../src/identity";
+import { CHECK_OUTPUT, fail, fetchWithin, log, runCheck, startService, tempDir } from "./lib";
 
 const SEED_QUERY = "histogram_quantile(0.95, rate(http_request_duration_seconds_bucket[5m]))";
-const JOB = "signup-service";
+const JOB = SERVICE_NAME;
 const LOAD_SECONDS = 12;
 
 interface Sample {
@@ -83,7 +75,7 @@ async function startPrometheus(target: string): Promise<{ prometheus: Child; url
       "  evaluation_interval: 1s",
       "scrape_configs:",
       `  - job_name: ${JOB}`,
-      "    metrics_path: /metrics",
+      `    metrics_path: ${PROBE_PATHS.metrics}`,
       "    static_configs:",
       `      - targets: ["${target}"]`,
       "",
@@ -91,7 +83,7 @@ async function startPrometheus(target: string): Promise<{ prometheus: Child; url
   );
   // The port is free when picked, not necessarily when Prometheus binds it: retry a taken one.
   for (let attempt = 1; ; attempt++) {
-    const port = await freePort();
+    const port = freePort();
     const url = `http://127.0.0.1:${port}`;
     const prometheus = spawnChild(
       [
@@ -102,7 +94,7 @@ async function startPrometheus(target: string): Promise<{ prometheus: Child; url
         "--storage.tsdb.retention.time=1h",
         "--log.level=info",
       ],
-      { cwd: dir, env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: dir } },
+      { cwd: dir, env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: dir }, output: CHECK_OUTPUT },
     );
     const deadline = Date.now() + 30_000;
     while ((await fetchWithin(`${url}/-/ready`, {}, 2_000).catch(() => undefined))?.status !== 200) {
@@ -177,7 +169,7 @@ function describe(answer: QueryAnswer, limit = 10): string {
   return `${data.resultType}, ${series.length} series:\n${lines.join("\n")}`;
 }
 
-async function runLoad(service: Service, seconds: number): Promise<Map<string, number>> {
+async function runLoad(service: RunningChild, seconds: number): Promise<Map<string, number>> {
   const counts = new Map<string, number>();
   const count = (what: string) => counts.set(what, (counts.get(what) ?? 0) + 1);
   const ids: string[] = [];

@@ -2,6 +2,8 @@ import { type Static, Type as T } from "@sinclair/typebox";
 import { Value } from "@sinclair/typebox/value";
 import { availableParallelism } from "node:os";
 import { parseDuration } from "./config-duration";
+import { SERVICE_NAME } from "./identity";
+import { LOG_LEVELS } from "./observability/log-levels";
 
 const Duration = T.String({ pattern: "^\\d+(\\.\\d+)?(ms|s|m|h|d)?$" });
 /** A duration that must not be zero: a lease, a TTL or an interval of 0 would spin or expire at once. */
@@ -21,7 +23,7 @@ const EnvSchema = T.Object({
   DATABASE_TIMEOUT: { ...PositiveDuration, default: "5s" },
   DATA_DIR: T.String({ minLength: 1, default: "./data" }),
   LOG_LEVEL: T.Union(
-    ["trace", "debug", "info", "warn", "error", "fatal", "silent"].map((level) => T.Literal(level)),
+    LOG_LEVELS.map((level) => T.Literal(level)),
     { default: "info" },
   ),
   LOG_PROBES: Bool("false"),
@@ -40,7 +42,7 @@ const EnvSchema = T.Object({
   IDEMPOTENCY_LEASE: { ...PositiveDuration, default: "30s" },
   IDEMPOTENCY_SWEEP_INTERVAL: { ...PositiveDuration, default: "60s" },
   OTEL_EXPORTER_OTLP_ENDPOINT: T.Optional(T.String({ pattern: "^https?://" })),
-  OTEL_SERVICE_NAME: T.String({ minLength: 1, default: "signup-service" }),
+  OTEL_SERVICE_NAME: T.String({ minLength: 1, default: SERVICE_NAME }),
   ENABLE_TRACING: T.Optional(Bool()),
   SHUTDOWN_TIMEOUT: { ...Duration, default: "10s" },
   HTTP_IDLE_TIMEOUT: T.Integer({ minimum: 1, maximum: 255, default: 10 }),

@@ -14,7 +14,7 @@ export const CFG = {
   httpConnections: numberFromEnv("BENCH_HTTP_CONNECTIONS", 64),
   signupConnections: numberFromEnv("BENCH_SIGNUP_CONNECTIONS", 4),
   locustSeconds: numberFromEnv("BENCH_LOCUST_SECONDS", 60),
-  seedUsers: numberFromEnv("BENCH_SEED_USERS", 300),
+  fixtureUsers: numberFromEnv("BENCH_FIXTURE_USERS", 300),
   quietWait: numberFromEnv("BENCH_QUIET_WAIT", 60),
   adminUrl: env.BENCH_ADMIN_URL ?? "postgres://postgres@127.0.0.1:5432/postgres",
 };

@@ -1,27 +1,27 @@
-// What the scenarios need in the database before they run: users to GET, and a key to replay.
+// What the scenarios need in the database before they run: fixture users to GET, and a key to replay.
 import { log } from "./log.ts";
 import { postSignup, signupJson } from "./service.ts";
 
-const SEEDING_CONCURRENCY = 4;
+const SIGNUP_CONCURRENCY = 4;
 
-/** Signs up `count` users through the API and returns their ids. */
-export async function seedUsers(url: string, count: number, runTag: string) {
+/** Signs up `count` fixture users through the API and returns their ids. */
+export async function createFixtureUsers(url: string, count: number, runTag: string) {
   const ids: string[] = [];
   let next = 0;
   await Promise.all(
-    Array.from({ length: SEEDING_CONCURRENCY }, async () => {
+    Array.from({ length: SIGNUP_CONCURRENCY }, async () => {
       while (next < count) {
         const i = next++;
         // Keyed, so a retry after a dropped connection replays instead of failing as a duplicate.
-        const attempt = () => postSignup(url, `seed-${runTag}-${i}`, signupJson(`Seed ${i}`, `seed-${runTag}-${i}`));
+        const attempt = () => postSignup(url, `fixture-${runTag}-${i}`, signupJson(`Fixture ${i}`, `fixture-${runTag}-${i}`));
         const response = await attempt().catch(() => Bun.sleep(500).then(attempt));
         const body = (await response.json()) as { id?: string };
-        if (response.status !== 201 || !body.id) throw new Error(`seeding failed: ${response.status} ${JSON.stringify(body)}`);
+        if (response.status !== 201 || !body.id) throw new Error(`creating fixture users failed: ${response.status} ${JSON.stringify(body)}`);
         ids.push(body.id);
       }
     }),
   );
-  log(`seeded ${ids.length} users`);
+  log(`created ${ids.length} fixture users`);
   return ids;
 }
 

@@ -5,7 +5,7 @@ import type { LocustResult } from "./locust.ts";
 import type { Measurement } from "./measurement.ts";
 import { round } from "./stats.ts";
 
-export interface Row {
+interface Row {
   scenario: string;
   limit: string;
   service: Measurement;

@@ -1,9 +1,7 @@
-// Every process the bench starts is tracked here, so an error or a signal never leaves one running.
-import { existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+// Every process the bench starts is tracked by the harness, so an error or a signal never leaves one running.
+import { type Environment, killChildren, track } from "../../harness/processes";
+import { type RunningChild, startListening } from "../../harness/service";
 import { ROOT } from "./config.ts";
-
-const children = new Set<Bun.Subprocess>();
 
 export interface RunOptions {
   env?: Record<string, string | undefined>;
@@ -24,11 +22,10 @@ export async function run(cmd: string[], options: RunOptions = {}): Promise<RunR
     stdout: "pipe",
     stderr: "pipe",
   });
-  children.add(proc);
+  track(proc);
   const timer = options.timeoutMs ? setTimeout(() => proc.kill("SIGKILL"), options.timeoutMs) : undefined;
   const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
   clearTimeout(timer);
-  children.delete(proc);
   return { stdout, stderr, code };
 }
 
@@ -43,52 +40,19 @@ export function lastLineJson<T>(stdout: string): T {
   return JSON.parse(stdout.trim().split("\n").at(-1) ?? "") as T;
 }
 
-export interface Server {
-  proc: Bun.Subprocess;
-  port: number;
-  logPath: string;
-  url: string;
-}
-
-/** Starts a long-running process whose stdout goes to a file; resolves once its "listening" line names a port. */
-export async function startServer(workDir: string, name: string, cmd: string[], extraEnv: Record<string, string>): Promise<Server> {
-  const logPath = join(workDir, `${name}.log`);
-  const errPath = join(workDir, `${name}.err`);
-  const proc = Bun.spawn(cmd, {
+/**
+ * Starts a long-running process (the service or a baseline) with the bench's environment plus
+ * `extraEnv`; its stdout goes to `<workDir>/<name>.log`, as the access log is far too big to keep
+ * in memory. Resolves once its "listening" line names a port (readiness is the caller's to wait for).
+ */
+export function startServer(workDir: string, name: string, cmd: string[], extraEnv: Environment): Promise<RunningChild> {
+  return startListening(cmd, {
     cwd: ROOT,
     env: { ...process.env, ...extraEnv },
-    stdout: Bun.file(logPath),
-    stderr: Bun.file(errPath),
+    output: { keep: "files", dir: workDir, name },
+    timeoutMs: 20_000,
+    waitUntilReady: false,
   });
-  children.add(proc);
-  const deadline = performance.now() + 20_000;
-  while (performance.now() < deadline) {
-    if (proc.exitCode !== null) break;
-    const text = existsSync(logPath) ? readFileSync(logPath, "utf8") : "";
-    for (const line of text.split("\n")) {
-      if (!line.includes('"listening"')) continue;
-      const port = (JSON.parse(line) as { port?: number }).port;
-      if (port) return { proc, port, logPath, url: `http://127.0.0.1:${port}` };
-    }
-    await Bun.sleep(50);
-  }
-  throw new Error(`${name} did not start: ${readFileSync(errPath, "utf8").slice(-2000)}`);
-}
-
-export async function stopProcess(proc: Bun.Subprocess, timeoutMs = 12_000) {
-  if (proc.exitCode === null && proc.signalCode === null) {
-    proc.kill("SIGTERM");
-    const exited = await Promise.race([proc.exited.then(() => true), Bun.sleep(timeoutMs).then(() => false)]);
-    if (!exited) {
-      proc.kill("SIGKILL");
-      await proc.exited;
-    }
-  }
-  children.delete(proc);
-}
-
-export async function stopAll(timeoutMs: number) {
-  for (const child of [...children]) await stopProcess(child, timeoutMs);
 }
 
 /** A process that died mid-run served only part of the load, so nothing measured since is valid. */
@@ -103,7 +67,7 @@ export function killChildrenOnSignal(onSignal: (signal: string) => void) {
   for (const signal of ["SIGINT", "SIGTERM"] as const) {
     process.on(signal, () => {
       onSignal(signal);
-      for (const child of children) child.kill("SIGKILL");
+      killChildren();
       process.exit(130);
     });
   }

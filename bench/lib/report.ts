@@ -73,7 +73,7 @@ function sweepTable(sweep: SweepStep[]) {
   return lines;
 }
 
-export function markdown(r: Results, svgName: string) {
+function markdown(r: Results, svgName: string) {
   const m = r.machine;
   const c = r.config;
   const lines = [

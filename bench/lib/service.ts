@@ -1,42 +1,33 @@
 // The service under test: its binary, its start, and the requests the bench makes to it directly.
-import { copyFileSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { ROOT } from "./config.ts";
+import { buildBinary, copyBinary, type RunningChild, serviceEnv, waitForReady } from "../../harness/service";
+import { LOG_LEVELS } from "../../src/observability/log-levels";
 import { log } from "./log.ts";
-import { mustRun, type Server, startServer } from "./process.ts";
+import { startServer } from "./process.ts";
+
+/** The service's output files in the work folder: <name>.log (stdout) and <name>.err. */
+const SERVICE_OUTPUT = "service";
 
 /** Builds (unless told not to) and copies the binary into the work folder, so a rebuild of dist/ during the bench cannot swap it. */
 export async function prepareBinary(workDir: string) {
   const other = process.env.BENCH_BINARY;
   if (process.env.BENCH_SKIP_BUILD !== "1" && !other) {
     log("bun run build");
-    await mustRun(["bun", "run", "build"], { timeoutMs: 300_000 });
+    await buildBinary();
   }
-  const binary = join(workDir, "signup-service");
-  copyFileSync(other ?? join(ROOT, "dist/signup-service"), binary);
-  Bun.spawnSync(["chmod", "+x", binary]);
-  return binary;
-}
-
-export async function waitForReady(url: string, attempts: number, intervalMs: number) {
-  for (let i = 0; i < attempts; i++) {
-    if (await fetch(`${url}/ready`).then((r) => r.status === 200, () => false)) return true;
-    await Bun.sleep(intervalMs);
-  }
-  return false;
+  return copyBinary(workDir, other);
 }
 
 /** Production-like: what a deployment sets, everything else at its default. */
-export async function startService(workDir: string, binary: string, databaseUrl: string): Promise<Server> {
-  const service = await startServer(workDir, "service", [binary], {
+export async function startService(workDir: string, binary: string, databaseUrl: string): Promise<RunningChild> {
+  const env = serviceEnv({
     DATABASE_URL: databaseUrl,
-    PORT: "0",
-    HOST: "127.0.0.1",
     NODE_ENV: "production",
-    LOG_LEVEL: "info",
     IDEMPOTENCY_SECRET: Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString("hex"),
   });
-  if (!(await waitForReady(service.url, 200, 50))) throw new Error("the service never became ready");
+  const service = await startServer(workDir, SERVICE_OUTPUT, [binary], env);
+  if (!(await waitForReady(service.url, { timeoutMs: 10_000, child: service }))) throw new Error("the service never became ready");
   return service;
 }
 
@@ -55,7 +46,7 @@ export function postSignup(url: string, idempotencyKey: string, body: string) {
 
 /** Lines of the access log are the bulk of the service's log; the rest is what explains a failure. */
 export function printServiceLogTail(workDir: string) {
-  for (const name of ["service.err", "service.log"]) {
+  for (const name of [`${SERVICE_OUTPUT}.err`, `${SERVICE_OUTPUT}.log`]) {
     let text: string;
     try {
       text = readFileSync(join(workDir, name), "utf8");
@@ -74,16 +65,18 @@ export function serviceMemoryMb(pid: number) {
   return { rssMb: kb("VmRSS") / 1024, peakMb: kb("VmHWM") / 1024 };
 }
 
+const WARNING_LEVELS = LOG_LEVELS.slice(LOG_LEVELS.indexOf("warn"), LOG_LEVELS.indexOf("silent"));
+
 /** How many lines per level the service logged, and the first few warnings or errors. */
-export function summariseServiceLog(logPath: string) {
-  const lines = readFileSync(logPath, "utf8").split("\n").filter(Boolean);
+export function summariseServiceLog(workDir: string) {
+  const lines = readFileSync(join(workDir, `${SERVICE_OUTPUT}.log`), "utf8").split("\n").filter(Boolean);
   const levels: Record<string, number> = {};
   for (const line of lines) {
     const level = /"level":"?(\w+)"?/.exec(line)?.[1] ?? "unparsed";
     levels[level] = (levels[level] ?? 0) + 1;
   }
   const warnings = lines
-    .filter((l) => /"level":"?(warn|error|fatal|40|50|60)\b/.test(l))
+    .filter((l) => WARNING_LEVELS.some((level) => l.includes(`"level":"${level}"`)))
     .slice(0, 5)
     .map((l) => l.slice(0, 300) + (l.length > 600 ? ` ... ${l.slice(-300)}` : ""));
   return { lines: lines.length, levels, warnings };

@@ -1,5 +1,5 @@
--- GET /users/{id} over the seeded ids, each request picking one at random.
--- BENCH_IDS_FILE: one id per line. Each thread seeds its generator with its own id.
+-- GET /users/{id} over the fixture users' ids, each request picking one at random.
+-- BENCH_IDS_FILE: one id per line. Each thread starts its generator from its own id.
 -- BENCH_IDS_FILE=ids.txt wrk -t1 -c64 -d6s --latency -s bench/wrk/get-user.lua http://127.0.0.1:PORT
 package.path = package.path .. ";./bench/wrk/?.lua"
 local report = require("report")

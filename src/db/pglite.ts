@@ -9,20 +9,20 @@ import * as schema from "./schema";
 
 const IN_MEMORY = "memory://";
 
-function open(dataDir: string, wasm: WebAssembly.Module, fromSeed: boolean) {
+function open(dataDir: string, wasm: WebAssembly.Module, fromTemplate: boolean) {
   return PGlite.create({
     dataDir,
     pgliteWasmModule: wasm,
     fsBundle: Bun.file(pgliteAssets.fsBundlePath),
-    loadDataDir: fromSeed ? Bun.file(pgliteAssets.seedPath) : undefined,
+    loadDataDir: fromTemplate ? Bun.file(pgliteAssets.clusterTemplatePath) : undefined,
   });
 }
 
-/** Present only while a new data directory is being filled from the seed. */
+/** Present only while a new data directory is being filled from the cluster template. */
 const INITIALISING_MARKER = ".signup-service-initialising";
 
 /**
- * A new data directory starts from the seed cluster made at build time (no initdb). A marker
+ * A new data directory starts from the cluster template made at build time (no initdb). A marker
  * file is there while it is unpacked, so a start interrupted mid-way is redone at the next start,
  * and a folder that holds something else is never touched.
  */

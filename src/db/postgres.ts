@@ -1,6 +1,7 @@
 import { sql } from "drizzle-orm";
 import { drizzle } from "drizzle-orm/postgres-js";
 import postgres from "postgres";
+import { SERVICE_NAME } from "../identity";
 import type { DatabaseHandle } from "./database";
 import { createReadReplica, type ReplicaState } from "./read-replica";
 import * as schema from "./schema";
@@ -31,7 +32,7 @@ function connect(url: string, max: number, prepare: boolean) {
     backoff: () => 0.1,
     idle_timeout: 60,
     onnotice: () => {},
-    connection: { application_name: "signup-service" },
+    connection: { application_name: SERVICE_NAME },
   });
 }
 

@@ -3,6 +3,7 @@ import { Elysia } from "elysia";
 // The UI is embedded in the binary and served from it: the plugin's default loads it from a CDN.
 import swaggerUiScript from "swagger-ui-dist/swagger-ui-bundle.js" with { type: "file" };
 import swaggerUiStyles from "swagger-ui-dist/swagger-ui.css" with { type: "file" };
+import { SERVICE_NAME } from "../identity";
 
 const ASSETS = "/docs/assets";
 
@@ -36,7 +37,7 @@ export function docsPlugin(version: string) {
         } as unknown as SwaggerOptions,
         documentation: {
           info: {
-            title: "signup-service",
+            title: SERVICE_NAME,
             version,
             description:
               "User signup with idempotency (IETF Idempotency-Key), a CQRS read model, and RFC 9457 problem details for every error.",

@@ -1,6 +1,6 @@
 import { t } from "elysia";
+import { SERVICE_NAME } from "../identity";
 
-export const SERVICE_NAME = "signup-service";
 
 export const livenessSchema = t.Object({
   status: t.Literal("healthy"),

@@ -1,6 +1,6 @@
 import type { DatabaseHandle } from "../db/database";
 import { safeError } from "../db/errors";
-import { SERVICE_NAME } from "./liveness";
+import { SERVICE_NAME } from "../identity";
 import { createSystemSnapshot } from "./system-snapshot";
 
 export const DATABASE_CHECK_TIMEOUT_MS = 1000;

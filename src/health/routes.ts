@@ -1,4 +1,5 @@
 import { Elysia } from "elysia";
+import { PROBE_PATHS } from "../identity";
 import type { Metrics } from "../observability/metrics";
 import { liveness } from "./liveness";
 import type { Readiness } from "./readiness";
@@ -7,11 +8,11 @@ import type { Readiness } from "./readiness";
 export function operationsRoutes(options: { startedAt: number; readiness: Readiness; metrics: Metrics }) {
   const { startedAt, readiness, metrics } = options;
   return new Elysia({ name: "operations" })
-    .get("/health", () => liveness(startedAt), {
+    .get(PROBE_PATHS.health, () => liveness(startedAt), {
       detail: { summary: "Liveness: answers without touching the database", tags: ["operations"] },
     })
     .get(
-      "/ready",
+      PROBE_PATHS.ready,
       async ({ set }) => {
         const { httpStatus, body } = await readiness.check();
         set.status = httpStatus;
@@ -25,7 +26,7 @@ export function operationsRoutes(options: { startedAt: number; readiness: Readin
       },
     )
     .get(
-      "/metrics",
+      PROBE_PATHS.metrics,
       async () =>
         new Response(await metrics.registry.metrics(), { headers: { "content-type": metrics.registry.contentType } }),
       { detail: { summary: "Prometheus metrics", tags: ["operations"] } },

@@ -1,5 +1,6 @@
 import { Elysia } from "elysia";
 import { safeError } from "../db/errors";
+import { PROBE_PATHS } from "../identity";
 import type { AccessLog } from "../observability/access-log";
 import type { Logger } from "../observability/logger";
 import type { Metrics, SignupStatus } from "../observability/metrics";
@@ -17,7 +18,7 @@ export interface HttpPluginOptions {
   logProbes: boolean;
 }
 
-const PROBES = new Set(["/health", "/ready", "/metrics"]);
+const PROBES = new Set<string>(Object.values(PROBE_PATHS));
 
 /**
  * Cross-cutting HTTP concerns: request ids and trace ids on every response, every error as

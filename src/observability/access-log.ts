@@ -1,10 +1,11 @@
 import type { RequestContext } from "../http/request-context";
+import { SERVICE_NAME } from "../identity";
+import { LOG_LEVELS, type LogLevel } from "./log-levels";
 
 export interface AccessLog {
   write(method: string, route: string, status: number, durationMs: number, context: RequestContext): void;
 }
 
-const LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "silent"];
 const FLUSH_EVERY_MS = 200;
 
 /**
@@ -20,7 +21,7 @@ export function createAccessLog(
   level: string,
   stdout: { write(chunk: string): unknown; flush(): unknown } = Bun.stdout.writer({ highWaterMark: 64 * 1024 }),
 ) {
-  const enabled = LEVELS.indexOf(level) <= LEVELS.indexOf("info");
+  const enabled = LOG_LEVELS.indexOf(level as LogLevel) <= LOG_LEVELS.indexOf("info");
   // Many requests end in the same millisecond: format its timestamp once.
   let stampedAt = 0;
   let stamp = "";
@@ -38,7 +39,7 @@ export function createAccessLog(
     write(method, route, status, durationMs, context) {
       if (!enabled) return;
       void stdout.write(
-        `{"level":"info","time":"${now()}","service":"signup-service","method":${JSON.stringify(method)},` +
+        `{"level":"info","time":"${now()}","service":"${SERVICE_NAME}","method":${JSON.stringify(method)},` +
           `"route":${JSON.stringify(route)},"status":${status},"duration_ms":${durationMs},` +
           `"request_id":"${context.requestId}","correlation_id":"${context.correlationId}",` +
           `"trace_id":"${context.traceId}","span_id":"${context.spanId}","msg":"request"}\n`,

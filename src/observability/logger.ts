@@ -1,4 +1,5 @@
 import pino, { type Logger } from "pino";
+import { SERVICE_NAME } from "../identity";
 
 export type { Logger };
 
@@ -28,7 +29,7 @@ export function createLogger(level: string, destination: pino.DestinationStream 
   return pino(
     {
       level,
-      base: { service: "signup-service" },
+      base: { service: SERVICE_NAME },
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
       redact: { paths: REDACTED_PATHS, censor: "[redacted]" },

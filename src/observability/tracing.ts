@@ -5,6 +5,7 @@ import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
 import { resourceFromAttributes } from "@opentelemetry/resources";
 import { BasicTracerProvider, BatchSpanProcessor } from "@opentelemetry/sdk-trace-base";
 import type { AnyElysia } from "elysia";
+import { PROBE_PATHS } from "../identity";
 import { RedactingSpanProcessor } from "./redacting-span-processor";
 import { type Spans, tracerSpans, withoutSpans } from "./spans";
 
@@ -18,7 +19,7 @@ export interface Tracing {
 
 export const withoutTracing: Tracing = { spans: withoutSpans, shutdown: async () => {} };
 
-const UNTRACED = new Set(["/health", "/ready", "/metrics"]);
+const UNTRACED = new Set<string>(Object.values(PROBE_PATHS));
 
 /**
  * Our own provider, registered before @elysiajs/opentelemetry loads, so the plugin does not

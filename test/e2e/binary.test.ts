@@ -43,8 +43,7 @@ describe("the compiled binary", () => {
   });
 });
 
-if (postgresUrl) {
-  describe("the compiled binary on PostgreSQL", () => {
+  describe.skipIf(!postgresUrl)("the compiled binary on PostgreSQL", () => {
     const folder = useBinaryInEmptyFolder();
     const database = useEmptyPostgresDatabase();
 
@@ -79,4 +78,3 @@ if (postgresUrl) {
       }
     });
   });
-}

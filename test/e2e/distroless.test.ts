@@ -84,8 +84,7 @@ describe("the binary in a bare root as nonroot (what distroless provides)", () =
     expect(readdirSync(join(root, "data"))).toContain("PG_VERSION");
   });
 
-  if (postgresUrl) {
-    test("serves on PostgreSQL, and `healthcheck` works inside", async () => {
+  test.skipIf(!postgresUrl)("serves on PostgreSQL, and `healthcheck` works inside", async () => {
       const database = await createEmptyPostgresDatabase();
       try {
         await serveAndCheck({ DATABASE_URL: database.url });
@@ -93,5 +92,4 @@ describe("the binary in a bare root as nonroot (what distroless provides)", () =
         await database.drop();
       }
     });
-  }
 });

@@ -3,9 +3,9 @@ import { rmSync } from "node:fs";
 import postgres from "postgres";
 import { type RunningService, binaryInEmptyFolder, buildBinary, startService } from "../support/binary";
 import { createEmptyPostgresDatabase, postgresUrl } from "../support/databases";
+import { freePort } from "../../harness/service";
 import {
   type Answer,
-  freePort,
   postJson,
   problemIssues,
   retryUntilCreated,
@@ -57,8 +57,7 @@ const secretsInLines = (lines: string[], passwords: string[]) =>
 /** Figures for the README's Reliability section, printed once at the end. */
 const figures: Record<string, unknown> = {};
 
-if (postgresUrl) {
-  describe("faults, against the compiled binary on PostgreSQL", () => {
+  describe.skipIf(!postgresUrl)("faults, against the compiled binary on PostgreSQL", () => {
     let folder: ReturnType<typeof binaryInEmptyFolder>;
     const services: RunningService[] = [];
     const databases: Awaited<ReturnType<typeof createEmptyPostgresDatabase>>[] = [];
@@ -374,4 +373,3 @@ if (postgresUrl) {
       expect(read.headers.get("content-type")).toBe("application/problem+json");
     });
   });
-}

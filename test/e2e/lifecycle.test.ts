@@ -1,7 +1,8 @@
 import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import { signupAt, startService } from "../support/binary";
 import { postgresUrl } from "../support/databases";
-import { freePort, startRelay } from "../support/faults";
+import { freePort } from "../../harness/service";
+import { startRelay } from "../support/faults";
 import { useBinaryInEmptyFolder, useEmptyPostgresDatabase } from "../support/suite";
 
 // Builds the binary and starts it several times.
@@ -54,8 +55,7 @@ describe("the binary's lifecycle", () => {
   });
 });
 
-if (postgresUrl) {
-  describe("the binary when PostgreSQL comes up after it", () => {
+  describe.skipIf(!postgresUrl)("the binary when PostgreSQL comes up after it", () => {
     const database = useEmptyPostgresDatabase();
     const folder = useBinaryInEmptyFolder();
 
@@ -96,4 +96,3 @@ if (postgresUrl) {
       }
     });
   });
-}

@@ -1,6 +1,6 @@
-import { describe, expect, test } from "bun:test";
+import { expect, test } from "bun:test";
 import { BASE, createTestApp, json, postSignup, signupBody } from "../support/app";
-import { drivers } from "../support/databases";
+import { describeOnEachDriver } from "../support/databases";
 import { rowCounts } from "../support/rows";
 import { useTestApp } from "../support/suite";
 
@@ -42,7 +42,7 @@ const badRequests: BadRequest[] = [
   { name: "bad Idempotency-Key", request: () => postSignup(signupBody(), { "idempotency-key": "has space" }), status: 400 },
 ];
 
-describe.each(drivers)("bad input on %s", (driver) => {
+describeOnEachDriver("bad input on %s", (driver) => {
   const { database, app } = useTestApp(driver);
 
   test.each(badRequests)("$name: $status problem, nothing stored", async ({ request, status, field }) => {

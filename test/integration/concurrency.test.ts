@@ -10,8 +10,7 @@ import { createTestDatabase, postgresUrl, type TestDatabase } from "../support/d
 import pino from "pino";
 
 // Races need real concurrent sessions: these run on PostgreSQL only (TEST_DATABASE_URL, set by .ci/run).
-if (postgresUrl) {
-  describe("concurrency on postgres", () => {
+  describe.skipIf(!postgresUrl)("concurrency on postgres", () => {
     let database: TestDatabase;
     let app: ReturnType<typeof createTestApp>["app"];
 
@@ -97,4 +96,3 @@ if (postgresUrl) {
       await unreachable.close();
     });
   });
-}

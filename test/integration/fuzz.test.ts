@@ -1,7 +1,7 @@
-import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { afterAll, beforeAll, expect, setDefaultTimeout, test } from "bun:test";
 import fc from "fast-check";
 import { BASE, createTestApp, postSignup, signupBody } from "../support/app";
-import { createTestDatabase, drivers, type TestDatabase } from "../support/databases";
+import { createTestDatabase, describeOnEachDriver, drivers, type TestDatabase } from "../support/databases";
 import { rowCounts } from "../support/rows";
 
 // Thousands of requests through app.handle(), each with a row count before and after.
@@ -187,7 +187,7 @@ function toRequest(sent: Sent): Request {
 
 const stringify = (body: unknown) => JSON.stringify(body) ?? "null";
 
-describe.each(drivers)("generated requests on %s", (driver) => {
+describeOnEachDriver("generated requests on %s", (driver) => {
   let database: TestDatabase;
   let app: ReturnType<typeof createTestApp>["app"];
   const existingIds: string[] = [];

@@ -1,11 +1,11 @@
-import { describe, expect, test } from "bun:test";
+import { expect, test } from "bun:test";
 import { createHash } from "node:crypto";
 import { eq, sql } from "drizzle-orm";
 import { idempotencyKeys, users } from "../../src/db/schema";
 import { canonicalJson, createFingerprinter } from "../../src/idempotency/fingerprint";
 import { SIGNUP_SCOPE } from "../../src/users/routes";
 import { createTestApp, json, postSignup, signupBody, TEST_SECRET } from "../support/app";
-import { drivers } from "../support/databases";
+import { describeOnEachDriver } from "../support/databases";
 import { rowCounts } from "../support/rows";
 import { useTestApp } from "../support/suite";
 
@@ -13,7 +13,7 @@ const keyed = (key: string) => ({ "idempotency-key": key });
 let keyCounter = 0;
 const newKey = () => `key-${Date.now()}-${++keyCounter}`;
 
-describe.each(drivers)("idempotency on %s", (driver) => {
+describeOnEachDriver("idempotency on %s", (driver) => {
   const { database, app } = useTestApp(driver);
 
   const usersWithEmail = async (email: string) =>

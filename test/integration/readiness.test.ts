@@ -1,10 +1,10 @@
 import { describe, expect, test } from "bun:test";
 import { openPostgres } from "../../src/db/postgres";
 import { createTestApp, get, json } from "../support/app";
-import { drivers } from "../support/databases";
+import { describeOnEachDriver } from "../support/databases";
 import { useTestDatabase } from "../support/suite";
 
-describe.each(drivers)("/ready on %s", (driver) => {
+describeOnEachDriver("/ready on %s", (driver) => {
   const database = useTestDatabase(driver);
 
   test("200 with the database and system checks in the seed's shape", async () => {

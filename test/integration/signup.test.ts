@@ -1,12 +1,12 @@
-import { describe, expect, test } from "bun:test";
+import { expect, test } from "bun:test";
 import { eq } from "drizzle-orm";
 import { users } from "../../src/db/schema";
 import { BASE, createTestApp, json, get, postSignup, signupBody } from "../support/app";
-import { drivers } from "../support/databases";
+import { describeOnEachDriver } from "../support/databases";
 import { rowCounts } from "../support/rows";
 import { useTestApp } from "../support/suite";
 
-describe.each(drivers)("signup and read model on %s", (driver) => {
+describeOnEachDriver("signup and read model on %s", (driver) => {
   const { database, app } = useTestApp(driver);
 
   test("201 with the user, a Location, and the user readable at once", async () => {

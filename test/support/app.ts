@@ -5,7 +5,7 @@ import type { DatabaseHandle } from "../../src/db/database";
 
 export const TEST_SECRET = "test-idempotency-secret-0123456789";
 
-export function testConfig(overrides: Record<string, string> = {}) {
+function testConfig(overrides: Record<string, string> = {}) {
   return loadConfig({ NODE_ENV: "test", IDEMPOTENCY_SECRET: TEST_SECRET, LOG_LEVEL: "silent", ...overrides }).config;
 }
 

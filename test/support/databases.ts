@@ -1,3 +1,4 @@
+import { describe } from "bun:test";
 import postgres from "postgres";
 import type { DatabaseHandle } from "../../src/db/database";
 import { migrate } from "../../src/db/migrate";
@@ -7,8 +8,19 @@ import { openPostgres } from "../../src/db/postgres";
 /** Set in CI (and by .ci/run): the suites then run on PostgreSQL as well as on PGlite. */
 export const postgresUrl = process.env.TEST_DATABASE_URL;
 
-export const drivers = postgresUrl ? (["pglite", "postgres"] as const) : (["pglite"] as const);
-export type TestDriver = (typeof drivers)[number];
+const allDrivers = ["pglite", "postgres"] as const;
+export type TestDriver = (typeof allDrivers)[number];
+
+/** The drivers this run tests on. */
+export const drivers: readonly TestDriver[] = postgresUrl ? allDrivers : ["pglite"];
+
+/**
+ * A describe block per driver (`%s` in the name is the driver). Without TEST_DATABASE_URL the
+ * PostgreSQL one is registered skipped, so `bun test` says what it did not run.
+ */
+export function describeOnEachDriver(name: string, body: (driver: TestDriver) => void) {
+  for (const driver of allDrivers) describe.skipIf(!drivers.includes(driver))(name.replace("%s", driver), () => body(driver));
+}
 
 export interface TestDatabase {
   handle: DatabaseHandle;

@@ -1,13 +1,5 @@
 import type { Socket, TCPSocketListener } from "bun";
 
-/** A free TCP port on 127.0.0.1 (reserved, then released). */
-export function freePort(): number {
-  const reserved = Bun.listen({ hostname: "127.0.0.1", port: 0, socket: { data() {} } });
-  const port = reserved.port;
-  reserved.stop(true);
-  return port;
-}
-
 type Side = { peer?: Socket<Side>; pending: Uint8Array[] };
 
 /**

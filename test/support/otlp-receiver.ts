@@ -28,7 +28,7 @@ interface OtlpExport {
   resourceSpans?: { resource?: { attributes?: KeyValue[] }; scopeSpans?: { spans?: OtlpSpan[] }[] }[];
 }
 
-export function valueText(value: AnyValue | undefined): string {
+function valueText(value: AnyValue | undefined): string {
   if (value === undefined) return "";
   if (value.stringValue !== undefined) return value.stringValue;
   if (value.intValue !== undefined) return String(value.intValue);

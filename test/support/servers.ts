@@ -1,7 +1,7 @@
-import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { freePort } from "./faults";
+import { freePort } from "../../harness/service";
 
 /**
  * Real servers of the tests' own (a PostgreSQL primary, a streaming replica of it, pgbouncer),
@@ -23,14 +23,10 @@ function run(args: string[], timeoutMs = 60_000) {
   return result.stdout.toString();
 }
 
+/** A new temporary folder the servers' user owns. */
 function ownedFolder(prefix: string) {
   const dir = mkdtempSync(join(tmpdir(), prefix));
-  if (asRoot) {
-    const { uid, gid } = Bun.spawnSync(["id", "-u", "postgres"]).exitCode === 0
-      ? { uid: Number(Bun.spawnSync(["id", "-u", "postgres"]).stdout.toString()), gid: Number(Bun.spawnSync(["id", "-g", "postgres"]).stdout.toString()) }
-      : { uid: 0, gid: 0 };
-    chownSync(dir, uid, gid);
-  }
+  if (asRoot) Bun.spawnSync(["chown", "postgres:postgres", dir]);
   return dir;
 }
 
@@ -148,7 +144,7 @@ logfile = ${join(folder, "pgbouncer.log")}
 pidfile = ${join(folder, "pgbouncer.pid")}
 `,
   );
-  if (asRoot) Bun.spawnSync(["chown", "-R", "postgres:postgres", folder]);
+  if (asRoot) Bun.spawnSync(["chown", "postgres:postgres", ini]);
   const command = asRoot ? ["runuser", "-u", "postgres", "--", "/usr/sbin/pgbouncer", ini] : ["/usr/sbin/pgbouncer", ini];
   const child = Bun.spawn(command, { stdout: "ignore", stderr: "pipe" });
   const deadline = Date.now() + 10_000;

@@ -1,0 +1,67 @@
+/**
+ * The dependency rule of src/: the cross-cutting layers (http/, observability/, db/) import
+ * nothing from a feature folder. Every other folder directly under src/ is a feature (users/,
+ * idempotency/, health/, docs/, and whatever is added next), except types/ (ambient declarations).
+ * Type-only imports count: a layer that names a feature's type knows that feature.
+ */
+import { dirname, relative, resolve, sep } from "node:path";
+import { parseSync } from "oxc-parser";
+
+export const LAYERS = ["http", "observability", "db"] as const;
+/** Folders under src/ that are neither a layer nor a feature. */
+const NOT_FEATURES = ["types"];
+
+export interface SourceFile {
+  /** Relative to the repository root, with forward slashes: `src/http/error-mapping.ts`. */
+  path: string;
+  text: string;
+}
+
+export interface Violation {
+  from: string;
+  /** The module as written in the import. */
+  specifier: string;
+  /** The feature folder it reaches into. */
+  feature: string;
+}
+
+/** The top folder under src/ of a repository-relative path, if it is inside one. */
+function srcFolder(path: string): string | undefined {
+  const parts = path.split("/");
+  return parts[0] === "src" && parts.length > 2 ? parts[1] : undefined;
+}
+
+/** Every module a file imports or re-exports, statically, dynamically (string literals) or as a type. */
+export function importedSpecifiers(file: SourceFile): string[] {
+  const { module, errors } = parseSync(file.path, file.text);
+  if (errors.length > 0) throw new Error(`${file.path}: ${errors[0]?.message}`);
+  const specifiers = module.staticImports.map((entry) => entry.moduleRequest.value);
+  for (const entry of module.staticExports.flatMap((statement) => statement.entries)) {
+    if (entry.moduleRequest) specifiers.push(entry.moduleRequest.value);
+  }
+  for (const { moduleRequest } of module.dynamicImports) {
+    const literal = /^(["'`])([^"'`$]*)\1$/.exec(file.text.slice(moduleRequest.start, moduleRequest.end));
+    if (literal?.[2]) specifiers.push(literal[2]);
+  }
+  return specifiers;
+}
+
+/** The imports of a layer's files that reach into a feature folder. */
+export function dependencyRuleViolations(files: SourceFile[]): Violation[] {
+  const violations: Violation[] = [];
+  const layers: readonly string[] = LAYERS;
+  for (const file of files) {
+    const layer = srcFolder(file.path);
+    if (!layer || !layers.includes(layer)) continue;
+    for (const specifier of importedSpecifiers(file)) {
+      if (!specifier.startsWith(".")) continue;
+      const target = relative(resolve("/"), resolve("/", dirname(file.path), specifier))
+        .split(sep)
+        .join("/");
+      const folder = srcFolder(target);
+      if (folder && !layers.includes(folder) && !NOT_FEATURES.includes(folder))
+        violations.push({ from: file.path, specifier, feature: folder });
+    }
+  }
+  return violations;
+}
