@@ -52,15 +52,45 @@ function postgresPids(dbName: string) {
   return pids;
 }
 
-export class CpuMeter {
-  constructor(private readonly dbName: string) {}
+/** Every live process in the trees under `roots`, roots included. */
+export function processTrees(roots: number[]) {
+  const children = new Map<number, number[]>();
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      const parent = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      children.set(parent, [...(children.get(parent) ?? []), Number(entry)]);
+    } catch {
+      // Ended between readdir and read.
+    }
+  }
+  const found = new Set<number>();
+  const queue = [...roots];
+  for (let pid = queue.pop(); pid !== undefined; pid = queue.pop()) {
+    if (found.has(pid)) continue;
+    found.add(pid);
+    queue.push(...(children.get(pid) ?? []));
+  }
+  return [...found];
+}
 
-  /** Machine CPU, and "ours": this process and its reaped children, the given pids, PostgreSQL's. */
+export class CpuMeter {
+  /**
+   * `ownTrees` names the roots of process trees that are part of the bench as well (servers it
+   * started that left its own tree, such as a PostgreSQL cluster of its own, or children of
+   * children such as a server run under another user).
+   */
+  constructor(
+    private readonly dbName: string,
+    private readonly ownTrees: () => number[] = () => [],
+  ) {}
+
+  /** Machine CPU, and "ours": this process and its reaped children, the given pids and trees, PostgreSQL's. */
   snapshot(pids: number[]): CpuSnapshot {
-    const ours =
-      processJiffies(process.pid, true) +
-      sum(pids.map((pid) => processJiffies(pid))) +
-      sum(postgresPids(this.dbName).map((pid) => processJiffies(pid)));
+    const others = new Set([...pids, ...processTrees(this.ownTrees()), ...postgresPids(this.dbName)]);
+    others.delete(process.pid);
+    const ours = processJiffies(process.pid, true) + sum([...others].map((pid) => processJiffies(pid)));
     return { ...machineJiffies(), ours };
   }
 

@@ -26,9 +26,17 @@ export async function waitForReady(url: string, attempts: number, intervalMs: nu
   return false;
 }
 
+export interface ServiceOptions {
+  /** Names its log files in the work folder, when several copies run. */
+  name?: string;
+  /** Settings beyond the production-like ones (e.g. READ_DATABASE_URL). */
+  env?: Record<string, string>;
+}
+
 /** Production-like: what a deployment sets, everything else at its default. */
-export async function startService(workDir: string, binary: string, databaseUrl: string): Promise<Server> {
-  const service = await startServer(workDir, "service", [binary], {
+export async function startService(workDir: string, binary: string, databaseUrl: string, options: ServiceOptions = {}): Promise<Server> {
+  const service = await startServer(workDir, options.name ?? "service", [binary], {
+    ...options.env,
     DATABASE_URL: databaseUrl,
     PORT: "0",
     HOST: "127.0.0.1",
@@ -54,8 +62,8 @@ export function postSignup(url: string, idempotencyKey: string, body: string) {
 }
 
 /** Lines of the access log are the bulk of the service's log; the rest is what explains a failure. */
-export function printServiceLogTail(workDir: string) {
-  for (const name of ["service.err", "service.log"]) {
+export function printServiceLogTail(workDir: string, service = "service") {
+  for (const name of [`${service}.err`, `${service}.log`]) {
     let text: string;
     try {
       text = readFileSync(join(workDir, name), "utf8");
