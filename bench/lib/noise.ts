@@ -10,7 +10,10 @@ import { round, sum } from "./stats.ts";
 export interface CpuSnapshot {
   busy: number;
   total: number;
-  ours: number;
+  /** This process and its reaped children. */
+  self: number;
+  /** Each other process of the bench's: its CPU so far. */
+  others: Map<number, number>;
 }
 
 function machineJiffies() {
@@ -90,8 +93,7 @@ export class CpuMeter {
   snapshot(pids: number[]): CpuSnapshot {
     const others = new Set([...pids, ...processTrees(this.ownTrees()), ...postgresPids(this.dbName)]);
     others.delete(process.pid);
-    const ours = processJiffies(process.pid, true) + sum([...others].map((pid) => processJiffies(pid)));
-    return { ...machineJiffies(), ours };
+    return { ...machineJiffies(), self: processJiffies(process.pid, true), others: new Map([...others].map((pid) => [pid, processJiffies(pid)])) };
   }
 
   /** Percent of the whole machine (all cores) used by processes that are not part of this bench since `before`. */
@@ -99,7 +101,10 @@ export class CpuMeter {
     const after = this.snapshot(pids);
     const total = after.total - before.total;
     if (total <= 0) return 0;
-    const foreign = Math.max(0, after.busy - before.busy - (after.ours - before.ours));
+    // Per process: one that ended meanwhile (a closed backend) must not take its whole past CPU
+    // off ours; one that started meanwhile brings all of its CPU (it is all from this window).
+    const others = sum([...after.others].map(([pid, jiffies]) => Math.max(0, jiffies - (before.others.get(pid) ?? 0))));
+    const foreign = Math.max(0, after.busy - before.busy - (after.self - before.self) - others);
     return round((100 * foreign) / total, 1);
   }
 

@@ -40,13 +40,15 @@ export class Rounds<K extends string = RoundKey> {
 
   /**
    * Measures the steps in turn, CFG.rounds times. A round is done again when other processes took
-   * >= 10% of the machine during it (at most CFG.noiseRetries extra rounds; the last allowed one
-   * is kept anyway), or when PostgreSQL restarted under it (another program's tests may restart it).
+   * >= 10% of the machine during it (at most CFG.noiseRetries times per call; after that, noisy
+   * rounds are kept and flagged), or when PostgreSQL restarted under it (another program's tests
+   * may restart it).
    */
   async alternate(steps: Step<K>[]) {
     let clean = 0;
+    let doneAgainForNoise = 0;
     for (let round = 1; clean < CFG.rounds; round++) {
-      const lastAllowed = round >= CFG.rounds + CFG.noiseRetries;
+      const lastAllowed = doneAgainForNoise >= CFG.noiseRetries;
       const got: Array<[K, Measurement]> = [];
       for (const { key, label, load } of steps) got.push([key, await measure(`[${round}] ${label}`, this.cpu, this.pids, load)]);
       for (const service of this.services) assertAlive(service, "the service");
@@ -60,6 +62,7 @@ export class Rounds<K extends string = RoundKey> {
       const noisiest = Math.max(...got.map(([, m]) => m.foreign_cpu_pct ?? 0));
       if (noisiest >= NOISY_FOREIGN_CPU_PCT && !lastAllowed) {
         this.discarded.push({ round, reason: `foreign CPU ${noisiest}%`, measurements });
+        doneAgainForNoise++;
         log(`round ${round} discarded: other processes used ${noisiest}% of the machine; again`);
         await this.cpu.waitForQuiet(this.pids);
         continue;
