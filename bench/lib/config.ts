@@ -5,7 +5,7 @@ export const ROOT = resolve(import.meta.dir, "../..");
 export const BENCH_DIR = join(ROOT, "bench");
 
 const env = process.env;
-const numberFromEnv = (name: string, fallback: number) => (env[name] ? Number(env[name]) : fallback);
+export const numberFromEnv = (name: string, fallback: number) => (env[name] ? Number(env[name]) : fallback);
 
 export const CFG = {
   seconds: numberFromEnv("BENCH_SECONDS", 6),
@@ -16,6 +16,8 @@ export const CFG = {
   locustSeconds: numberFromEnv("BENCH_LOCUST_SECONDS", 60),
   fixtureUsers: numberFromEnv("BENCH_FIXTURE_USERS", 300),
   quietWait: numberFromEnv("BENCH_QUIET_WAIT", 60),
+  /** Extra rounds allowed for foreign CPU before a noisy round is kept (and flagged). */
+  noiseRetries: numberFromEnv("BENCH_NOISE_RETRIES", 3),
   adminUrl: env.BENCH_ADMIN_URL ?? "postgres://postgres@127.0.0.1:5432/postgres",
 };
 

@@ -10,7 +10,10 @@ import { round, sum } from "./stats.ts";
 export interface CpuSnapshot {
   busy: number;
   total: number;
-  ours: number;
+  /** This process and its reaped children. */
+  self: number;
+  /** Each other process of the bench's: its CPU so far. */
+  others: Map<number, number>;
 }
 
 function machineJiffies() {
@@ -52,16 +55,45 @@ function postgresPids(dbName: string) {
   return pids;
 }
 
-export class CpuMeter {
-  constructor(private readonly dbName: string) {}
+/** Every live process in the trees under `roots`, roots included. */
+export function processTrees(roots: number[]) {
+  const children = new Map<number, number[]>();
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      const parent = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      children.set(parent, [...(children.get(parent) ?? []), Number(entry)]);
+    } catch {
+      // Ended between readdir and read.
+    }
+  }
+  const found = new Set<number>();
+  const queue = [...roots];
+  for (let pid = queue.pop(); pid !== undefined; pid = queue.pop()) {
+    if (found.has(pid)) continue;
+    found.add(pid);
+    queue.push(...(children.get(pid) ?? []));
+  }
+  return [...found];
+}
 
-  /** Machine CPU, and "ours": this process and its reaped children, the given pids, PostgreSQL's. */
+export class CpuMeter {
+  /**
+   * `ownTrees` names the roots of process trees that are part of the bench as well (servers it
+   * started that left its own tree, such as a PostgreSQL cluster of its own, or children of
+   * children such as a server run under another user).
+   */
+  constructor(
+    private readonly dbName: string,
+    private readonly ownTrees: () => number[] = () => [],
+  ) {}
+
+  /** Machine CPU, and "ours": this process and its reaped children, the given pids and trees, PostgreSQL's. */
   snapshot(pids: number[]): CpuSnapshot {
-    const ours =
-      processJiffies(process.pid, true) +
-      sum(pids.map((pid) => processJiffies(pid))) +
-      sum(postgresPids(this.dbName).map((pid) => processJiffies(pid)));
-    return { ...machineJiffies(), ours };
+    const others = new Set([...pids, ...processTrees(this.ownTrees()), ...postgresPids(this.dbName)]);
+    others.delete(process.pid);
+    return { ...machineJiffies(), self: processJiffies(process.pid, true), others: new Map([...others].map((pid) => [pid, processJiffies(pid)])) };
   }
 
   /** Percent of the whole machine (all cores) used by processes that are not part of this bench since `before`. */
@@ -69,7 +101,10 @@ export class CpuMeter {
     const after = this.snapshot(pids);
     const total = after.total - before.total;
     if (total <= 0) return 0;
-    const foreign = Math.max(0, after.busy - before.busy - (after.ours - before.ours));
+    // Per process: one that ended meanwhile (a closed backend) must not take its whole past CPU
+    // off ours; one that started meanwhile brings all of its CPU (it is all from this window).
+    const others = sum([...after.others].map(([pid, jiffies]) => Math.max(0, jiffies - (before.others.get(pid) ?? 0))));
+    const foreign = Math.max(0, after.busy - before.busy - (after.self - before.self) - others);
     return round((100 * foreign) / total, 1);
   }
 

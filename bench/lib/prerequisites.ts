@@ -10,12 +10,8 @@ function pythonWithMatplotlib() {
   );
 }
 
-/** Installs what is missing and returns the python that draws the chart. */
-export async function ensureTools() {
-  const missing: string[] = [];
-  if (!Bun.which("wrk")) missing.push("wrk");
-  if (!Bun.which("locust")) missing.push("python3-locust");
-  if (!pythonWithMatplotlib()) missing.push("python3-matplotlib");
+/** Installs the Debian packages named, when there are any (as root with apt-get, unless BENCH_NO_INSTALL=1). */
+export async function installMissing(missing: string[]) {
   if (missing.length > 0) {
     if (process.env.BENCH_NO_INSTALL === "1" || process.getuid?.() !== 0 || !Bun.which("apt-get")) {
       throw new Error(`missing: ${missing.join(" ")}; install them (apt-get install -y ${missing.join(" ")})`);
@@ -25,6 +21,15 @@ export async function ensureTools() {
     await mustRun(["apt-get", "update", "-qq"], aptEnv);
     await mustRun(["apt-get", "install", "-y", "-qq", "--no-install-recommends", ...missing], aptEnv);
   }
+}
+
+/** Installs what is missing and returns the python that draws the chart. */
+export async function ensureTools() {
+  const missing: string[] = [];
+  if (!Bun.which("wrk")) missing.push("wrk");
+  if (!Bun.which("locust")) missing.push("python3-locust");
+  if (!pythonWithMatplotlib()) missing.push("python3-matplotlib");
+  await installMissing(missing);
   const python = pythonWithMatplotlib();
   if (!python) throw new Error("matplotlib is still not importable after installing python3-matplotlib");
   return python;

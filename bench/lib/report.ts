@@ -38,9 +38,9 @@ export interface Results {
   floors: Record<"get" | "health" | "signup" | "replay" | "locust_all" | "locust_signup" | "rss", boolean>;
 }
 
-const fixed = (x: number | undefined, digits = 1) => (x !== undefined && Number.isFinite(x) ? x.toFixed(digits) : "");
+export const fixed = (x: number | undefined, digits = 1) => (x !== undefined && Number.isFinite(x) ? x.toFixed(digits) : "");
 const verdict = (pass: boolean | undefined) => (pass === undefined ? "" : pass ? "**PASS**" : "**FAIL**");
-const tableRow = (cells: Array<string | number>) => `| ${cells.join(" | ")} |`;
+export const tableRow = (cells: Array<string | number>) => `| ${cells.join(" | ")} |`;
 
 function limitsTable(r: Results) {
   const [health, get, signup] = r.rows;
@@ -141,19 +141,22 @@ function markdown(r: Results, svgName: string) {
   return lines.join("\n");
 }
 
-const LATEST_START = "<!-- latest:start -->";
-const LATEST_END = "<!-- latest:end -->";
-
-/** Replaces what stands between the README's latest-run markers; the chart link is made relative to bench/. */
-function updateReadme(md: string, stamp: string) {
+/** Replaces what stands between `<!-- ${marker}:start -->` and `<!-- ${marker}:end -->` in bench/README.md with `body`. */
+export function updateReadmeSection(marker: string, body: string) {
   const path = join(BENCH_DIR, "README.md");
   if (!existsSync(path)) return;
+  const start = `<!-- ${marker}:start -->`;
   const text = readFileSync(path, "utf8");
-  const i = text.indexOf(LATEST_START);
-  const j = text.indexOf(LATEST_END);
+  const i = text.indexOf(start);
+  const j = text.indexOf(`<!-- ${marker}:end -->`);
   if (i < 0 || j < i) return;
+  writeFileSync(path, `${text.slice(0, i + start.length)}\n\n${body}\n${text.slice(j)}`);
+}
+
+/** The README's latest-run section; the chart link is made relative to bench/. */
+function updateReadme(md: string, stamp: string) {
   const body = md.replace(/^# .*\n/, "").replace(/\]\((\d{4}-[^)]+\.svg)\)/, "](results/$1)");
-  writeFileSync(path, `${text.slice(0, i + LATEST_START.length)}\n\nFrom \`bench/results/${stamp}.md\`:\n${body}\n${text.slice(j)}`);
+  updateReadmeSection("latest", `From \`bench/results/${stamp}.md\`:\n${body}`);
 }
 
 export async function writeReport(results: Results, stamp: string, python: string) {

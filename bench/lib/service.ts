@@ -19,14 +19,22 @@ export async function prepareBinary(workDir: string) {
   return copyBinary(workDir, other);
 }
 
+export interface ServiceOptions {
+  /** Names its log files in the work folder, when several copies run. */
+  name?: string;
+  /** Settings beyond the production-like ones (e.g. READ_DATABASE_URL). */
+  env?: Record<string, string>;
+}
+
 /** Production-like: what a deployment sets, everything else at its default. */
-export async function startService(workDir: string, binary: string, databaseUrl: string): Promise<RunningChild> {
+export async function startService(workDir: string, binary: string, databaseUrl: string, options: ServiceOptions = {}): Promise<RunningChild> {
   const env = serviceEnv({
+    ...options.env,
     DATABASE_URL: databaseUrl,
     NODE_ENV: "production",
     IDEMPOTENCY_SECRET: Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString("hex"),
   });
-  const service = await startServer(workDir, SERVICE_OUTPUT, [binary], env);
+  const service = await startServer(workDir, options.name ?? SERVICE_OUTPUT, [binary], env);
   if (!(await waitForReady(service.url, { timeoutMs: 10_000, child: service }))) throw new Error("the service never became ready");
   return service;
 }
@@ -45,8 +53,8 @@ export function postSignup(url: string, idempotencyKey: string, body: string) {
 }
 
 /** Lines of the access log are the bulk of the service's log; the rest is what explains a failure. */
-export function printServiceLogTail(workDir: string) {
-  for (const name of [`${SERVICE_OUTPUT}.err`, `${SERVICE_OUTPUT}.log`]) {
+export function printServiceLogTail(workDir: string, service = SERVICE_OUTPUT) {
+  for (const name of [`${service}.err`, `${service}.log`]) {
     let text: string;
     try {
       text = readFileSync(join(workDir, name), "utf8");
@@ -68,8 +76,8 @@ export function serviceMemoryMb(pid: number) {
 const WARNING_LEVELS = LOG_LEVELS.slice(LOG_LEVELS.indexOf("warn"), LOG_LEVELS.indexOf("silent"));
 
 /** How many lines per level the service logged, and the first few warnings or errors. */
-export function summariseServiceLog(workDir: string) {
-  const lines = readFileSync(join(workDir, `${SERVICE_OUTPUT}.log`), "utf8").split("\n").filter(Boolean);
+export function summariseServiceLog(workDir: string, service = SERVICE_OUTPUT) {
+  const lines = readFileSync(join(workDir, `${service}.log`), "utf8").split("\n").filter(Boolean);
   const levels: Record<string, number> = {};
   for (const line of lines) {
     const level = /"level":"?(\w+)"?/.exec(line)?.[1] ?? "unparsed";

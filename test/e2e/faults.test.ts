@@ -11,7 +11,7 @@ import {
   retryUntilCreated,
   startRelay,
 } from "../support/faults";
-import { type PostgresServer, startPostgresServer } from "../support/servers";
+import { type PostgresServer, startPostgresServer } from "../../harness/servers";
 
 // Builds the binary, starts it many times, kills it, and stops a PostgreSQL server of its own under it.
 setDefaultTimeout(120_000);

@@ -3,7 +3,7 @@ import { rmSync } from "node:fs";
 import postgres from "postgres";
 import { type RunningService, binaryInEmptyFolder, buildBinary, startService } from "../support/binary";
 import { createEmptyPostgresDatabase, postgresUrl } from "../support/databases";
-import { type Pgbouncer, startPgbouncer } from "../support/servers";
+import { type Pgbouncer, startPgbouncer } from "../../harness/servers";
 
 // The binary as teams deploy it past one server: behind pgbouncer in transaction mode, and as
 // two copies sharing one rate limit.

@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { freePort } from "../../harness/service";
+import { freePort } from "./service";
 
 /**
  * Real servers of the tests' own (a PostgreSQL primary, a streaming replica of it, pgbouncer),
@@ -104,7 +104,7 @@ export function startStreamingReplica(primary: PostgresServer, options: { applyD
   const folder = ownedFolder("signup-replica-");
   const dataDir = join(folder, "data");
   const port = freePort();
-  run([pgBin("pg_basebackup"), "-h", "127.0.0.1", "-p", String(primary.port), "-U", "postgres", "-D", dataDir, "-R", "-X", "stream"]);
+  run([pgBin("pg_basebackup"), "-h", "127.0.0.1", "-p", String(primary.port), "-U", "postgres", "-D", dataDir, "-R", "-X", "stream", "-c", "fast"]);
   const settings = [`port = ${port}`, "hot_standby_feedback = on"];
   if (options.applyDelayMs) settings.push(`recovery_min_apply_delay = '${options.applyDelayMs}ms'`);
   Bun.spawnSync(["sh", "-c", `cat >> '${dataDir}/postgresql.auto.conf'`], {
