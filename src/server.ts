@@ -4,7 +4,6 @@ import type { DatabaseHandle } from "./db/database";
 import { safeError } from "./db/errors";
 import { migrate } from "./db/migrate";
 import { openDatabase } from "./db/open";
-import { MAX_BODY_BYTES } from "./http/json-body";
 import { createSweeper } from "./idempotency/sweeper";
 import { createAccessLog } from "./observability/access-log";
 import type { Logger } from "./observability/logger";
@@ -58,7 +57,9 @@ export async function serve(config: Config, logger: Logger) {
   app.listen({
     hostname: config.host,
     port: config.port,
-    maxRequestBodySize: MAX_BODY_BYTES,
+    // Bodies are bounded by the service's own reader (http/json-body.ts), which answers a 413
+    // problem with the request ids; Bun's limit would answer first with a bare 413, so it is off.
+    maxRequestBodySize: Number.MAX_SAFE_INTEGER,
     // A client that sends nothing for this long (a slow-loris) loses its connection.
     idleTimeout: config.idleTimeoutSeconds,
   });

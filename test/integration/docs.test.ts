@@ -30,7 +30,7 @@ describe("/docs", () => {
     expect(signup.responses["409"].content).toHaveProperty(["application/problem+json"]);
 
     const getUser = document.paths["/users/{id}"].get;
-    expect(Object.keys(getUser.responses).sort()).toEqual(["200", "404", "422"]);
+    expect(Object.keys(getUser.responses).sort()).toEqual(["200", "404", "422", "500", "503"]);
     const text = JSON.stringify(document);
     expect(text).not.toContain("/docs/assets");
   });
