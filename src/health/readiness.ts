@@ -1,4 +1,4 @@
-import type { Static } from "@sinclair/typebox";
+import { type Static, Type } from "@sinclair/typebox";
 import { t } from "elysia";
 import type { DatabaseHandle } from "../db/database";
 import { safeError } from "../db/errors";
@@ -23,7 +23,7 @@ export const readinessSchema = t.Object({
       latency_ms: t.Number(),
     }),
     system: t.Object({
-      cpu: t.Object({ usage_percent: t.Number(), count: t.Integer() }),
+      cpu: t.Object({ usage_percent: t.Number(), count: Type.Integer() }),
       memory: t.Object({ total_mb: t.Number(), available_mb: t.Number(), used_percent: t.Number() }),
       disk: t.Object({ total_gb: t.Number(), free_gb: t.Number(), used_percent: t.Number() }),
     }),
