@@ -20,7 +20,7 @@ export const OPENAPI_TYPES_FILE = new URL("../test/support/openapi-types.ts", im
 const HEADER = "// Generated from the service's OpenAPI document by `bun run openapi:types`. Do not edit.\n\n";
 
 export async function openApiTypes(): Promise<string> {
-  const ast = await openapiTS((await openApiDocument()) as Parameters<typeof openapiTS>[0]);
+  const ast = await openapiTS(JSON.stringify(await openApiDocument()));
   return HEADER + astToString(ast);
 }
 

@@ -2,13 +2,13 @@ import { describe, expect, test } from "bun:test";
 import { PROBLEM_CONTENT_TYPE } from "../../src/http/problem";
 import { createContractChecker, type OpenApiDocument } from "../support/contract";
 import { createTestApp, get, json, postSignup, signupBody } from "../support/app";
-import { drivers } from "../support/databases";
+import { createTestDatabase, drivers } from "../support/databases";
 import { useTestApp, useTestDatabase } from "../support/suite";
 
 type Schema = { minLength?: number; maxLength?: number; pattern?: string; format?: string };
 
-const documentOf = async (app: { handle(request: Request): Promise<Response> }) =>
-  (await json(await app.handle(get("/docs/json")))) as OpenApiDocument & Record<string, any>;
+/** The served document, loosely typed: the tests read its constraints. */
+const documentOf = async (app: { handle(request: Request): Promise<Response> }) => json(await app.handle(get("/docs/json")));
 
 const answer = (status: number, body: unknown, headers: Record<string, string> = {}) => {
   const response = new Response(JSON.stringify(body), { status, headers });
@@ -23,7 +23,7 @@ describe("the answer checker", () => {
   const database = useTestDatabase("pglite");
   let checker: ReturnType<typeof createContractChecker>;
   test("accepts a declared answer", async () => {
-    checker = createContractChecker(await documentOf(createTestApp(database.handle).app));
+    checker = createContractChecker((await documentOf(createTestApp(database.handle).app)) as OpenApiDocument);
     const headers = { ...ids, "content-type": "application/json", "cache-control": "no-store" };
     await checker.check("GET", `http://localhost/users/${user.id}`, answer(200, user, headers));
   });
@@ -140,7 +140,7 @@ describe.each(drivers)("boundaries from the document's own constraints on %s", (
 
   test("every length limit of the body: at the limit accepted, one character past it refused", async () => {
     const document = await documentOf(app);
-    const schema = document.paths["/signup"]!.post!.requestBody.content["application/json"].schema;
+    const schema = document.paths["/signup"].post.requestBody.content["application/json"].schema;
     const limits = Object.entries(schema.properties as Record<string, Schema>).filter(
       ([, field]) => field.minLength !== undefined || field.maxLength !== undefined,
     );
@@ -163,7 +163,7 @@ describe.each(drivers)("boundaries from the document's own constraints on %s", (
 
   test("every pattern and format of the body: a value meeting it accepted, one past it refused", async () => {
     const document = await documentOf(app);
-    const schema = document.paths["/signup"]!.post!.requestBody.content["application/json"].schema;
+    const schema = document.paths["/signup"].post.requestBody.content["application/json"].schema;
     const rules = Object.entries(schema.properties as Record<string, Schema>).flatMap(([field, rule]) => [
       ...(rule.pattern ? [`${field} ${rule.pattern}`] : []),
       ...(rule.format ? [`${field} format ${rule.format}`] : []),
@@ -180,7 +180,7 @@ describe.each(drivers)("boundaries from the document's own constraints on %s", (
 
   test("the Idempotency-Key header: its length and pattern limits, bare and quoted", async () => {
     const document = await documentOf(app);
-    const parameter = document.paths["/signup"]!.post!.parameters.find((p: { name: string }) => p.name === "Idempotency-Key");
+    const parameter = document.paths["/signup"].post.parameters.find((p: { name: string }) => p.name === "Idempotency-Key");
     const { minLength, maxLength, pattern } = parameter.schema as Required<Schema>;
     const keyStatus = async (key: string) => (await app.handle(postSignup(signupBody(), { "idempotency-key": key }))).status;
     const bareMax = maxLength - 2;
@@ -202,4 +202,26 @@ describe.each(drivers)("boundaries from the document's own constraints on %s", (
     expect(await signupStatus("name", "😀".repeat(255))).toBe(201);
     expect(await signupStatus("name", "😀".repeat(256))).toBe(422);
   });
+});
+
+test("README's error table and the document's problem responses name the same statuses", async () => {
+  const readme = await Bun.file(new URL("../../README.md", import.meta.url)).text();
+  const section = readme.slice(readme.indexOf("### Errors"), readme.indexOf("### Idempotency"));
+  const documented = [...section.matchAll(/^\| (\d{3}) \|/gm)].map((match) => Number(match[1]));
+  const database = await createTestDatabase("pglite");
+  try {
+    const document = await documentOf(createTestApp(database.handle).app);
+    const declared = new Set<number>();
+    for (const operations of Object.values(document.paths as Record<string, Record<string, any>>)) {
+      for (const operation of Object.values(operations)) {
+        for (const [status, response] of Object.entries(operation.responses as Record<string, any>)) {
+          if (response.content?.[PROBLEM_CONTENT_TYPE]) declared.add(Number(status));
+        }
+      }
+    }
+    expect(documented.length).toBeGreaterThan(5);
+    expect(documented).toEqual([...declared].sort());
+  } finally {
+    await database.drop();
+  }
 });
