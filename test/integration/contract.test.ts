@@ -1,9 +1,12 @@
-import { describe, expect, test } from "bun:test";
+import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import { PROBLEM_CONTENT_TYPE } from "../../src/http/problem";
 import { createContractChecker, type OpenApiDocument } from "../support/contract";
 import { createTestApp, get, json, postSignup, signupBody } from "../support/app";
 import { createTestDatabase, drivers } from "../support/databases";
 import { useTestApp, useTestDatabase } from "../support/suite";
+
+// Dozens of signups, each with a real password hash.
+setDefaultTimeout(30_000);
 
 type Schema = { minLength?: number; maxLength?: number; pattern?: string; format?: string };
 
@@ -95,7 +98,8 @@ describe.each(drivers)("every route and status on %s, checked against the docume
     const created = await app.handle(postSignup(body, key));
     const replay = await app.handle(postSignup(body, key));
     const duplicate = await app.handle(postSignup({ ...body }));
-    const read = await app.handle(get(`/users/${(await json(created)).id}`));
+    const read = await app.handle(get(`/users/${(await json(created.clone())).id}`));
+    expect([created.status, replay.status, duplicate.status, read.status]).toEqual([201, 201, 409, 200]);
     for (const response of [created, replay, duplicate, read]) expect(response.headers.get("cache-control")).toBe("no-store");
     expect(replay.headers.get("idempotent-replayed")).toBe("true");
     for (const response of [created, replay, duplicate, read, await app.handle(get("/health")), await app.handle(get("/nowhere"))]) {
