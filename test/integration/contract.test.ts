@@ -78,8 +78,9 @@ describe.each(drivers)("every route and status on %s, checked against the docume
       (await app.handle(get("/ready"))).status,
       (await app.handle(get("/metrics"))).status,
       (await app.handle(new Request("http://localhost/health", { method: "DELETE" }))).status,
+      (await app.handle(new Request("http://localhost/health", { method: "HEAD" }))).status,
     ];
-    expect(statuses).toEqual([201, 422, 409, 400, 415, 413, 200, 404, 422, 200, 200, 200, 404]);
+    expect(statuses).toEqual([201, 422, 409, 400, 415, 413, 200, 404, 422, 200, 200, 200, 404, 200]);
 
     const limited = createTestApp(database.handle, { RATE_LIMIT_SIGNUP: "1" }).app;
     await limited.handle(postSignup(signupBody()));
