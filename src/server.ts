@@ -4,6 +4,7 @@ import type { DatabaseHandle } from "./db/database";
 import { safeError } from "./db/errors";
 import { migrate } from "./db/migrate";
 import { openDatabase } from "./db/open";
+import { unhandledErrorHandler } from "./http/unhandled-error";
 import { createSweeper } from "./idempotency/sweeper";
 import { createAccessLog } from "./observability/access-log";
 import type { Logger } from "./observability/logger";
@@ -60,6 +61,7 @@ export async function serve(config: Config, logger: Logger) {
     // Bodies are bounded by the service's own reader (http/json-body.ts), which answers a 413
     // problem with the request ids; Bun's limit would answer first with a bare 413, so it is off.
     maxRequestBodySize: Number.MAX_SAFE_INTEGER,
+    error: unhandledErrorHandler(logger),
     // A client that sends nothing for this long (a slow-loris) loses its connection.
     idleTimeout: config.idleTimeoutSeconds,
   });
