@@ -4,8 +4,8 @@ import type { DatabaseHandle } from "./db/database";
 import { safeError } from "./db/errors";
 import { migrate } from "./db/migrate";
 import { openDatabase } from "./db/open";
-import { MAX_BODY_BYTES } from "./http/json-body";
 import { createBatchSweeper } from "./db/batch-sweeper";
+import { unhandledErrorHandler } from "./http/unhandled-error";
 import { idempotencySweepStatement } from "./idempotency/sweep";
 import { rateLimitSweepStatement } from "./rate-limit/signup-rate-limit";
 import { createAccessLog } from "./observability/access-log";
@@ -79,7 +79,10 @@ export async function serve(config: Config, logger: Logger) {
   app.listen({
     hostname: config.host,
     port: config.port,
-    maxRequestBodySize: MAX_BODY_BYTES,
+    // Bodies are bounded by the service's own reader (http/json-body.ts), which answers a 413
+    // problem with the request ids; Bun's limit would answer first with a bare 413, so it is off.
+    maxRequestBodySize: Number.MAX_SAFE_INTEGER,
+    error: unhandledErrorHandler(logger),
     // A client that sends nothing for this long (a slow-loris) loses its connection.
     idleTimeout: config.idleTimeoutSeconds,
   });

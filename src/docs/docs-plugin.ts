@@ -4,6 +4,7 @@ import { Elysia } from "elysia";
 import swaggerUiScript from "swagger-ui-dist/swagger-ui-bundle.js" with { type: "file" };
 import swaggerUiStyles from "swagger-ui-dist/swagger-ui.css" with { type: "file" };
 import { SERVICE_NAME } from "../identity";
+import { jsonSchema, problemSchema } from "../http/problem-schema";
 
 const ASSETS = "/docs/assets";
 
@@ -36,11 +37,20 @@ export function docsPlugin(version: string) {
           // The plugin's types omit `url` and refuse null, though Swagger UI reads both.
         } as unknown as SwaggerOptions,
         documentation: {
+          // Relative: the document is served by the service it describes, wherever that runs.
+          servers: [{ url: "/", description: "This service" }],
+          // The API has no authentication: every operation is open (an empty requirement list).
+          security: [],
+          components: {
+            schemas: { Problem: jsonSchema(problemSchema) },
+          },
           info: {
             title: SERVICE_NAME,
             version,
             description:
-              "User signup with idempotency (IETF Idempotency-Key), a CQRS read model, and RFC 9457 problem details for every error.",
+              "User signup with idempotency (IETF Idempotency-Key), a CQRS read model, and RFC 9457 problem details for every error " +
+              "(`#/components/schemas/Problem`), unknown routes and unservable request targets included.",
+            license: { name: "MIT", identifier: "MIT" },
           },
           tags: [
             { name: "users", description: "Signup (command) and the read model (query)" },

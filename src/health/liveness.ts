@@ -1,3 +1,4 @@
+import type { Static } from "@sinclair/typebox";
 import { t } from "elysia";
 import { SERVICE_NAME } from "../identity";
 
@@ -10,9 +11,9 @@ export const livenessSchema = t.Object({
 });
 
 /** Liveness: answers without any I/O, so a slow database never gets the process restarted. */
-export function liveness(startedAt: number) {
+export function liveness(startedAt: number): Static<typeof livenessSchema> {
   return {
-    status: "healthy" as const,
+    status: "healthy",
     service: SERVICE_NAME,
     timestamp: new Date().toISOString(),
     uptime_seconds: Math.round((performance.now() - startedAt) / 100) / 10,

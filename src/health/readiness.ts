@@ -1,3 +1,5 @@
+import { type Static, Type } from "@sinclair/typebox";
+import { t } from "elysia";
 import type { DatabaseHandle } from "../db/database";
 import { safeError } from "../db/errors";
 import { SERVICE_NAME } from "../identity";
@@ -6,6 +8,34 @@ import { createSystemSnapshot } from "./system-snapshot";
 export const DATABASE_CHECK_TIMEOUT_MS = 1000;
 
 export type Lifecycle = "starting" | "ready" | "shutting_down";
+
+/** The seed's /ready shape plus the database check's latency. */
+const databaseCheckSchema = t.Object({
+  status: t.Union([t.Literal("healthy"), t.Literal("unhealthy")]),
+  message: t.String(),
+  latency_ms: t.Number(),
+});
+
+export const readinessSchema = t.Object({
+  status: t.Union([t.Literal("ready"), t.Literal("not_ready")]),
+  service: t.String({ examples: [SERVICE_NAME] }),
+  version: t.String(),
+  uptime_seconds: t.Number(),
+  reason: t.Optional(t.Union([t.Literal("starting"), t.Literal("shutting_down")], { description: "Why it is not ready, when that is not the database" })),
+  checks: t.Object({
+    database: databaseCheckSchema,
+    read_database: t.Optional(
+      t.Composite([databaseCheckSchema], {
+        description: "The read replica (READ_DATABASE_URL), when there is one; reported, never required: the primary serves reads while it is down",
+      }),
+    ),
+    system: t.Object({
+      cpu: t.Object({ usage_percent: t.Number(), count: Type.Integer() }),
+      memory: t.Object({ total_mb: t.Number(), available_mb: t.Number(), used_percent: t.Number() }),
+      disk: t.Object({ total_gb: t.Number(), free_gb: t.Number(), used_percent: t.Number() }),
+    }),
+  }),
+});
 
 async function checkDatabase(database: DatabaseHandle) {
   const started = performance.now();
@@ -45,7 +75,7 @@ export function createReadiness(options: { database: DatabaseHandle; version: st
     get lifecycle() {
       return lifecycle;
     },
-    async check() {
+    async check(): Promise<{ httpStatus: 200 | 503; body: Static<typeof readinessSchema> }> {
       // The replica's state is reported, never required: while it is down the primary serves reads.
       const [database, readDatabase] = await Promise.all([checkDatabase(options.database), options.database.replica?.check()]);
       const ready = lifecycle === "ready" && database.status === "healthy";

@@ -21,6 +21,18 @@ export interface HttpPluginOptions {
 const PROBES = new Set<string>(Object.values(PROBE_PATHS));
 
 /**
+ * The path of a request's target. Bun hands over a CONNECT's authority-form target
+ * (`127.0.0.1:5432`) as the URL, which is not one: undefined then, and the request gets a 400.
+ */
+export function targetPath(url: string): string | undefined {
+  try {
+    return new URL(url).pathname;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * Cross-cutting HTTP concerns: request ids and trace ids on every response, every error as
  * application/problem+json, and one access-log line plus metrics per request, as it is answered.
  */
@@ -41,12 +53,16 @@ export function httpPlugin({ logger, accessLog, metrics, contexts, passwordMinLe
       const context = contexts.track(request);
       set.headers["x-request-id"] = context.requestId;
       set.headers["x-correlation-id"] = context.correlationId;
+      set.headers["x-content-type-options"] = "nosniff";
     })
     .onError({ as: "global" }, ({ code, error, request, route, set }) => {
       const { requestId, correlationId, traceId } = contexts.of(request);
-      const instance = new URL(request.url).pathname;
+      const path = targetPath(request.url);
+      const instance = path ?? request.url;
       let problem: ProblemError;
-      switch (code) {
+      if (path === undefined) {
+        problem = new ProblemError(400, "bad-request-target", "Bad Request Target", `${request.method} ${instance} is not served here`);
+      } else switch (code) {
         case "NOT_FOUND":
           problem = new ProblemError(404, "not-found", "Not Found", `No route for ${request.method} ${instance}`);
           break;
@@ -75,6 +91,10 @@ export function httpPlugin({ logger, accessLog, metrics, contexts, passwordMinLe
       }
       const headers: Record<string, string> = { ...problem.headers };
       for (const [name, value] of Object.entries(set.headers)) if (typeof value === "string") headers[name] = value;
+      // Set here too: an error before the request hook ran (an unroutable target) still carries them.
+      headers["x-request-id"] = requestId;
+      headers["x-correlation-id"] = correlationId;
+      headers["x-content-type-options"] = "nosniff";
       // The tracing plugin reads the status from here.
       set.status = problem.status;
       record(request, route, problem.status);

@@ -1,13 +1,8 @@
-/** RFC 9457 problem details. `type` URIs are URNs: stable identifiers, not links. */
-export interface Problem {
-  type: string;
-  title: string;
-  status: number;
-  detail?: string;
-  instance?: string;
-  request_id?: string;
-  [extension: string]: unknown;
-}
+import type { Static } from "@sinclair/typebox";
+import type { problemSchema } from "./problem-schema";
+
+/** RFC 9457 problem details, as `problemSchema` states them. `type` URIs are URNs: stable identifiers, not links. */
+export type Problem = Static<typeof problemSchema>;
 
 export const PROBLEM_CONTENT_TYPE = "application/problem+json";
 

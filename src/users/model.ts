@@ -1,11 +1,25 @@
+import type { Static } from "@sinclair/typebox";
 import { t } from "elysia";
 import { MAX_PASSWORD_LENGTH } from "./password-policy";
 
+/**
+ * RFC 5321's part limits, which no mail server goes beyond: a local part of at most 64 octets,
+ * domain labels of at most 63. The `email` format admits ASCII only, so characters are octets.
+ */
+export const EMAIL_PART_LIMITS = "^[^@]{1,64}@(?:[^.@]{1,63}\\.)*[^.@]{1,63}$";
+
+/** Lengths are in characters (code points), as JSON Schema counts them and as the validator checks them. */
 export const signupBodySchema = (passwordMinLength: number) =>
   t.Object(
     {
       name: t.String({ minLength: 1, maxLength: 255, pattern: "\\S", examples: ["Ana"] }),
-      email: t.String({ format: "email", maxLength: 254, examples: ["ana@example.com"] }),
+      email: t.String({
+        format: "email",
+        maxLength: 254,
+        pattern: EMAIL_PART_LIMITS,
+        description: "At most 254 characters; a local part of at most 64 and domain labels of at most 63 (RFC 5321)",
+        examples: ["ana@example.com"],
+      }),
       password: t.String({
         minLength: passwordMinLength,
         maxLength: MAX_PASSWORD_LENGTH,
@@ -18,12 +32,7 @@ export const signupBodySchema = (passwordMinLength: number) =>
     { description: "A new user. Fields not listed here are ignored." },
   );
 
-export type SignupInput = {
-  name: string;
-  email: string;
-  password: string;
-  display_name: string;
-};
+export type SignupInput = Static<ReturnType<typeof signupBodySchema>>;
 
 export const userSchema = t.Object(
   {
@@ -36,13 +45,7 @@ export const userSchema = t.Object(
   { description: "A user as the read model shows it; never a password or its hash." },
 );
 
-export interface UserView {
-  id: string;
-  name: string;
-  email: string;
-  display_name: string;
-  created_at: string;
-}
+export type UserView = Static<typeof userSchema>;
 
 /** Emails are unique case-insensitively: this is the form the unique index holds. */
 export const normalizeEmail = (email: string) => email.trim().toLowerCase();

@@ -1,21 +1,29 @@
 import type { DocumentDecoration } from "elysia";
 import type { OpenAPIV3 } from "openapi-types";
-import { commonResponseHeaders, jsonSchema, problemResponse, retryAfterHeader } from "../http/problem-schema";
+import {
+  jsonResponse,
+  jsonSchema,
+  noStoreHeader,
+  problemResponse,
+  requestIdParameters,
+  retryAfterHeader,
+  unexpectedFailureResponse,
+} from "../http/problem-schema";
+import { idempotencyKeySchema } from "../idempotency/key";
 import { signupBodySchema, userSchema } from "./model";
 
 const replayHeaders: Record<string, OpenAPIV3.HeaderObject> = {
-  "Idempotent-Replayed": { description: "`true` when this is a stored response replayed for a retry", schema: { type: "string" } },
-  "X-Idempotency-Hit": { description: "`true` when this is a stored response (the seed's header)", schema: { type: "string" } },
+  "Idempotent-Replayed": {
+    description: "`true` when this is a stored response replayed for a retry",
+    schema: { type: "string", enum: ["true"] },
+  },
+  "X-Idempotency-Hit": { description: "`true` when this is a stored response (the seed's header)", schema: { type: "string", enum: ["true"] } },
 };
 
-const userResponse = (
-  description: string,
-  extraHeaders: Record<string, OpenAPIV3.HeaderObject> = {},
-): OpenAPIV3.ResponseObject => ({
-  description,
-  headers: { ...commonResponseHeaders, ...extraHeaders },
-  content: { "application/json": { schema: jsonSchema(userSchema) } },
-});
+const required = (headers: Record<string, OpenAPIV3.HeaderObject>) =>
+  Object.fromEntries(Object.entries(headers).map(([name, header]) => [name, { ...header, required: true }]));
+
+const starting = "Starting (retry after Retry-After)";
 
 export const signupDocs = (passwordMinLength: number): DocumentDecoration => ({
   summary: "Register a user",
@@ -28,12 +36,11 @@ export const signupDocs = (passwordMinLength: number): DocumentDecoration => ({
       name: "Idempotency-Key",
       in: "header",
       required: false,
-      description: '1-255 visible ASCII characters; the quoted form of the IETF draft ("abc") is the same key',
-      schema: { type: "string" as const, minLength: 1, maxLength: 257 },
+      description: '1-255 visible ASCII characters other than `"`; the quoted form of the IETF draft ("abc") is the same key',
+      schema: jsonSchema(idempotencyKeySchema),
       example: "8e03978e-40d5-43e8-bc93-6894a57f9324",
     },
-    { name: "X-Request-Id", in: "header", required: false, schema: { type: "string" as const, maxLength: 128 } },
-    { name: "X-Correlation-Id", in: "header", required: false, schema: { type: "string" as const, maxLength: 128 } },
+    ...requestIdParameters,
   ],
   requestBody: {
     required: true,
@@ -45,34 +52,39 @@ export const signupDocs = (passwordMinLength: number): DocumentDecoration => ({
     },
   },
   responses: {
-    201: userResponse("Created; also the replay of a completed keyed request", {
-      Location: { description: "/users/{id}", schema: { type: "string" } },
+    201: jsonResponse("Created; also the replay of a completed keyed request", userSchema, {
+      ...required({ ...noStoreHeader, Location: { description: "/users/{id}", schema: { type: "string", pattern: "^/users/" } } }),
       ...replayHeaders,
     }),
     400: problemResponse("Malformed JSON, or a malformed or missing (when required) Idempotency-Key"),
     409: problemResponse(
       "The email is already registered (stored under the key and replayed), or a request with the same key is in progress (with Retry-After)",
-      { ...retryAfterHeader, ...replayHeaders },
+      { ...noStoreHeader, ...retryAfterHeader, ...replayHeaders },
     ),
     413: problemResponse("The body is over 64 KiB"),
     415: problemResponse("The body is not application/json"),
     422: problemResponse("A field breaks its rule (each listed in `errors`), or the key was used with another payload"),
-    429: problemResponse("Too many signups from this client; retry after Retry-After", retryAfterHeader),
+    429: problemResponse("Too many signups from this client; retry after Retry-After", required(retryAfterHeader)),
     500: problemResponse("Unexpected failure; the key is released, so a retry runs again"),
-    503: problemResponse("Overloaded or the database is unreachable; the key is released; retry after Retry-After", retryAfterHeader),
+    503: problemResponse(
+      `${starting}, overloaded or the database is unreachable; the key is released; retry after Retry-After`,
+      required(retryAfterHeader),
+    ),
   },
 });
 
 export const getUserDocs: DocumentDecoration = {
   summary: "Get a user from the read model",
   tags: ["users"],
+  parameters: requestIdParameters,
   responses: {
-    200: userResponse("The user"),
+    200: jsonResponse("The user", userSchema, required(noStoreHeader)),
     404: problemResponse("No user with this id"),
     422: problemResponse("The id is not a UUID"),
+    500: unexpectedFailureResponse,
     503: problemResponse(
-      "The database is unreachable or did not answer within DATABASE_TIMEOUT, or too many reads of just-created users at once; retry after Retry-After",
-      retryAfterHeader,
+      `${starting}, the database is unreachable or did not answer within DATABASE_TIMEOUT, or too many reads of just-created users at once; retry after Retry-After`,
+      required(retryAfterHeader),
     ),
   },
 };

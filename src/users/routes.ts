@@ -30,9 +30,13 @@ export interface UserRoutesOptions {
   trustedProxies: number;
 }
 
+/** Answers that name a user (a 201, a duplicate's 409) must not be kept by any cache. */
+const NO_STORE = "no-store";
+
 function render(response: StoredResponse, replayed: boolean): Response {
   const headers: Record<string, string> = {
     "content-type": response.status >= 400 ? PROBLEM_CONTENT_TYPE : "application/json",
+    "cache-control": NO_STORE,
   };
   if (response.location) headers.location = response.location;
   if (replayed) {
@@ -98,9 +102,10 @@ export function userRoutes(options: UserRoutesOptions) {
     })
     .get(
       "/users/:id",
-      async ({ params }) => {
+      async ({ params, set }) => {
         const user = await findUser(params.id);
         if (!user) throw new ProblemError(404, "user-not-found", "User not found", `No user with id ${params.id}`);
+        set.headers["cache-control"] = NO_STORE;
         return user;
       },
       {

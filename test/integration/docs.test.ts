@@ -30,7 +30,15 @@ describe("/docs", () => {
     expect(signup.responses["409"].content).toHaveProperty(["application/problem+json"]);
 
     const getUser = document.paths["/users/{id}"].get;
-    expect(Object.keys(getUser.responses).sort()).toEqual(["200", "404", "422"]);
+    expect(Object.keys(getUser.responses).sort()).toEqual(["200", "404", "422", "500", "503"]);
+    for (const probe of ["/health", "/ready", "/metrics"]) expect(document.paths[probe].get.responses).toHaveProperty("200");
+    expect(Object.keys(document.paths["/ready"].get.responses)).toContain("503");
+    expect(document.servers).toEqual([{ url: "/", description: "This service" }]);
+    expect(document.security).toEqual([]);
+    expect(document.components.schemas.Problem.properties.status).toMatchObject({ type: "integer" });
+    expect(document.components.schemas.Problem.properties.status.anyOf).toBeUndefined();
+    const idempotencyKey = signup.parameters.find((p: { name: string }) => p.name === "Idempotency-Key");
+    expect(idempotencyKey.schema.pattern).toBeTruthy();
     const text = JSON.stringify(document);
     expect(text).not.toContain("/docs/assets");
   });

@@ -2,6 +2,7 @@ import pino from "pino";
 import { buildApp } from "../../src/app";
 import { loadConfig } from "../../src/config";
 import type { DatabaseHandle } from "../../src/db/database";
+import { checkAnswersAgainstDocument } from "./contract";
 
 export const TEST_SECRET = "test-idempotency-secret-0123456789";
 
@@ -9,12 +10,15 @@ function testConfig(overrides: Record<string, string> = {}) {
   return loadConfig({ NODE_ENV: "test", IDEMPOTENCY_SECRET: TEST_SECRET, LOG_LEVEL: "silent", ...overrides }).config;
 }
 
-/** The real app on a test database; requests go through `app.handle`, no socket. */
+/**
+ * The real app on a test database; requests go through `app.handle`, no socket. Every answer is
+ * checked against the app's OpenAPI document, so any suite's request fails on an undeclared one.
+ */
 export function createTestApp(handle: DatabaseHandle, overrides: Record<string, string> = {}) {
   const config = testConfig(overrides);
   const silent = pino({ level: "silent" });
   const { app, readiness, metrics } = buildApp({ config, database: handle, logger: silent, accessLog: { write() {} } });
-  return { app, config, readiness, metrics };
+  return { app: checkAnswersAgainstDocument(app), config, readiness, metrics };
 }
 
 export const BASE = "http://localhost";
