@@ -2,6 +2,7 @@ import { Elysia } from "elysia";
 import type { Config } from "./config";
 import type { DatabaseHandle } from "./db/database";
 import { docsPlugin } from "./docs/docs-plugin";
+import { createEventRelay } from "./events/events";
 import { createReadiness } from "./health/readiness";
 import { operationsRoutes } from "./health/routes";
 import { httpPlugin } from "./http/http-plugin";
@@ -40,7 +41,12 @@ export function buildApp({ config, database, logger, accessLog, tracing = withou
   });
   const { spans } = tracing;
   const hasher = createPasswordHasher(hashAlgorithmFrom(config.password), hashGate, metrics.hashSeconds);
-  const userStatements = prepareUserStatements(database.db, database.readDb, spans);
+  const { natsUrl } = config.events;
+  // Without NATS_URL no event is written at all (README, "Events"): nothing waits for a relay that never comes.
+  const relay = natsUrl
+    ? createEventRelay({ config: config.events, natsUrl, db: database.db, spans, logger, registry: metrics.registry })
+    : undefined;
+  const userStatements = prepareUserStatements(database.db, database.readDb, spans, { outbox: relay !== undefined });
   const { secret, secretVersion, previousSecret } = config.idempotency;
   const guard = createIdempotencyGuard({
     statements: prepareIdempotencyStatements(database.db, spans),
@@ -58,6 +64,7 @@ export function buildApp({ config, database, logger, accessLog, tracing = withou
     version: VERSION,
     startedAt,
     diskPath: database.driver === "pglite" && !config.database.dataDir.startsWith("memory://") ? config.database.dataDir : ".",
+    informational: relay ? { events: relay.status } : {},
   });
 
   const app = new Elysia()
@@ -76,7 +83,7 @@ export function buildApp({ config, database, logger, accessLog, tracing = withou
     .use(docsPlugin(VERSION))
     .use(
       userRoutes({
-        signup: createSignup({ statements: userStatements, hasher, spans }),
+        signup: createSignup({ statements: userStatements, hasher, spans, events: relay && { recorded: relay.wake } }),
         guard,
         statements: userStatements,
         spans,
@@ -88,7 +95,7 @@ export function buildApp({ config, database, logger, accessLog, tracing = withou
         trustProxy: config.rateLimit.trustProxy,
       }),
     );
-  return { app, readiness, metrics };
+  return { app, readiness, metrics, relay };
 }
 
 export type App = ReturnType<typeof buildApp>["app"];

@@ -34,8 +34,15 @@ async function checkDatabase(database: DatabaseHandle) {
 /**
  * Readiness: the database answers within a second and the service is neither starting nor
  * shutting down. A load balancer stops sending traffic as soon as this says 503.
+ * `informational` checks are shown beside those and never make it 503 (they read no I/O).
  */
-export function createReadiness(options: { database: DatabaseHandle; version: string; startedAt: number; diskPath: string }) {
+export function createReadiness(options: {
+  database: DatabaseHandle;
+  version: string;
+  startedAt: number;
+  diskPath: string;
+  informational?: Record<string, () => object>;
+}) {
   let lifecycle: Lifecycle = "ready";
   const systemSnapshot = createSystemSnapshot(options.diskPath);
   return {
@@ -56,7 +63,11 @@ export function createReadiness(options: { database: DatabaseHandle; version: st
           version: options.version,
           uptime_seconds: Math.round((performance.now() - options.startedAt) / 100) / 10,
           ...(lifecycle === "ready" ? {} : { reason: lifecycle }),
-          checks: { database, system: systemSnapshot() },
+          checks: {
+            database,
+            system: systemSnapshot(),
+            ...Object.fromEntries(Object.entries(options.informational ?? {}).map(([name, check]) => [name, check()])),
+          },
         },
       };
     },

@@ -4,15 +4,17 @@ import { instrument } from "../db/instrument";
 import { users, usersRead } from "../db/schema";
 import type { Spans } from "../observability/spans";
 import { completeKeyQuery } from "../idempotency/store";
+import { outboxInsertQuery } from "../events/outbox";
 
 const p = sql.placeholder;
 
 /**
  * Every per-request statement, prepared once. A signup is ONE statement (data-modifying CTEs):
  * `users`, `users_read` and, for a keyed request, the idempotency record commit together in a
- * single round trip, with no transaction held open across the network.
+ * single round trip, with no transaction held open across the network. With `outbox`, the same
+ * statement also writes the user-created event to the outbox (placeholders: see outboxInsertQuery).
  */
-export function prepareUserStatements(db: Database, readDb: Database, spans: Spans) {
+export function prepareUserStatements(db: Database, readDb: Database, spans: Spans, options: { outbox: boolean }) {
   const completedKey = db.$with("completed_key").as(completeKeyQuery(db));
 
   // Column order follows the `users` table definition; the integration suite would fail on a mismatch.
@@ -39,6 +41,13 @@ export function prepareUserStatements(db: Database, readDb: Database, spans: Spa
 
   const plainInsert = insertedUser(false);
   const keyedInsert = insertedUser(true);
+  /** The event row: one per inserted user, so a lost lease writes no event either. */
+  const outboxEvent = (inserted: ReturnType<typeof insertedUser>) =>
+    db.$with("outbox_event").as(outboxInsertQuery(db, inserted, "id"));
+  const withPlainInsert = options.outbox ? db.with(plainInsert, outboxEvent(plainInsert)) : db.with(plainInsert);
+  const withKeyedInsert = options.outbox
+    ? db.with(completedKey, keyedInsert, outboxEvent(keyedInsert))
+    : db.with(completedKey, keyedInsert);
 
   return {
     emailTaken: instrument(
@@ -56,8 +65,7 @@ export function prepareUserStatements(db: Database, readDb: Database, spans: Spa
       spans,
       "insert_user",
       "INSERT",
-      db
-        .with(plainInsert)
+      withPlainInsert
         .insert(usersRead)
         .select(insertReadModel(plainInsert))
         .returning({ id: usersRead.id })
@@ -68,8 +76,7 @@ export function prepareUserStatements(db: Database, readDb: Database, spans: Spa
       spans,
       "insert_user_completing_key",
       "INSERT",
-      db
-        .with(completedKey, keyedInsert)
+      withKeyedInsert
         .insert(usersRead)
         .select(insertReadModel(keyedInsert))
         .returning({ id: usersRead.id })

@@ -13,8 +13,8 @@ export function testConfig(overrides: Record<string, string> = {}) {
 export function createTestApp(handle: DatabaseHandle, overrides: Record<string, string> = {}) {
   const config = testConfig(overrides);
   const silent = pino({ level: "silent" });
-  const { app, readiness, metrics } = buildApp({ config, database: handle, logger: silent, accessLog: { write() {} } });
-  return { app, config, readiness, metrics };
+  const { app, readiness, metrics, relay } = buildApp({ config, database: handle, logger: silent, accessLog: { write() {} } });
+  return { app, config, readiness, metrics, relay };
 }
 
 export const BASE = "http://localhost";
