@@ -1,6 +1,6 @@
 /**
  * CI check: docker-compose.yml is valid for docker-compose (v1, from Debian; no engine needed)
- * and lists the five services of the stack.
+ * and lists the six services of the stack.
  *
  *   bun checks/compose.ts
  *
@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 
 const ROOT = resolve(import.meta.dir, "..");
-const SERVICES = ["app", "grafana", "jaeger", "postgres", "prometheus"];
+const SERVICES = ["app", "grafana", "jaeger", "nats", "postgres", "prometheus"];
 
 const copy = mkdtempSync(join(tmpdir(), "signup-compose-"));
 try {
