@@ -21,7 +21,6 @@ export interface EventPublisher {
   publish(id: string, payload: string): Promise<{ duplicate: boolean }>;
   /** A failed publish may mean the stream or the server changed: check again before the next batch. */
   invalidate(): void;
-  readonly connected: boolean;
   close(): Promise<void>;
 }
 
@@ -52,6 +51,8 @@ export function createNatsPublisher(options: PublisherOptions): EventPublisher {
   let connecting: Promise<NatsConnection> | undefined;
   let client: JetStreamClient | undefined;
   let streamChecked = false;
+  /** False while the client reconnects: a batch then fails at once instead of waiting for its acks to time out. */
+  let reachable = false;
 
   async function open(): Promise<NatsConnection> {
     const opened = await connect({
@@ -63,10 +64,17 @@ export function createNatsPublisher(options: PublisherOptions): EventPublisher {
       reconnectTimeWait: 500,
       pingInterval: 10_000,
     });
+    reachable = true;
     void (async () => {
       for await (const status of opened.status()) {
-        if (status.type === "disconnect") logger.warn({ server: safeServer(options.url) }, "NATS disconnected; reconnecting");
-        if (status.type === "reconnect") logger.info({ server: safeServer(options.url) }, "NATS reconnected");
+        if (status.type === "disconnect") {
+          reachable = false;
+          logger.warn({ server: safeServer(options.url) }, "NATS disconnected; reconnecting");
+        }
+        if (status.type === "reconnect") {
+          reachable = true;
+          logger.info({ server: safeServer(options.url) }, "NATS reconnected");
+        }
       }
     })();
     logger.info({ server: safeServer(options.url) }, "connected to NATS");
@@ -105,6 +113,7 @@ export function createNatsPublisher(options: PublisherOptions): EventPublisher {
         client = jetstream(connection, { timeout: timeoutMs });
         streamChecked = false;
       }
+      if (!reachable) throw new Error("NATS is not reachable; the client is reconnecting");
       if (!streamChecked) {
         await ensureStream(connection);
         streamChecked = true;
@@ -120,13 +129,11 @@ export function createNatsPublisher(options: PublisherOptions): EventPublisher {
     invalidate() {
       streamChecked = false;
     },
-    get connected() {
-      return connection !== undefined && !connection.isClosed() && !connection.isDraining();
-    },
     async close() {
       const closing = connection;
       connection = undefined;
       client = undefined;
+      reachable = false;
       await closing?.close();
     },
   };

@@ -136,7 +136,6 @@ export function createOutboxRelay(options: RelayOptions) {
     let lastPrune = 0;
     while (!stopping) {
       try {
-        if (state !== "publishing") state = "connecting";
         await inPhase("nats_unavailable", () => publisher.ready());
         woken = false;
         while (!stopping && (await relayBatch()) === options.batchSize) {}
