@@ -127,7 +127,7 @@ describe.skipIf(!postgresUrl || !natsUrl)("events from the binary: kill -9 mid-b
     });
     expect(killed).toBe(true);
     await expectOneEventPerUser(natsUrl!, names.EVENTS_STREAM, database.url, 120);
-    const ready = await (await fetch(`${service.url}/ready`)).json();
+    const ready = (await (await fetch(`${service.url}/ready`)).json()) as { checks: { events: unknown } };
     expect(ready.checks.events).toMatchObject({ status: "healthy", state: "publishing" });
     // SIGTERM with the relay running: it stops between the HTTP drain and the pools, and the exit is clean.
     expect(await service.stop("SIGTERM")).toBe(0);
