@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { BasicTracerProvider, InMemorySpanExporter, SimpleSpanProcessor } from "@opentelemetry/sdk-trace-base";
 import { count } from "drizzle-orm";
 import pino from "pino";
@@ -9,6 +9,9 @@ import { withoutTracing } from "../../src/observability/tracing";
 import { createTestApp, get, json, postSignup, signupBody, testConfig } from "../support/app";
 import { createTestDatabase, drivers, postgresUrl, type TestDatabase } from "../support/databases";
 import { deleteStream, eventually, natsUrl, ownNatsServer, readStream, streamMessageCount, testStream } from "../support/nats";
+
+// Waits on NATS and on the relay's poll and backoff; generous, as the shared machine can be slow.
+setDefaultTimeout(20_000);
 
 const USER_FIELDS = ["created_at", "display_name", "email", "id", "name"];
 
