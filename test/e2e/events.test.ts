@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "
 import postgres from "postgres";
 import { type RunningService, startService } from "../support/binary";
 import { postgresUrl } from "../support/databases";
+import { attributesOf, startOtlpReceiver } from "../support/otlp-receiver";
 import { deleteStream, eventually, natsUrl, ownNatsServer, readStream, streamMessageCount, testStream } from "../support/nats";
 import { useBinaryInEmptyFolder, useEmptyPostgresDatabase } from "../support/suite";
 
@@ -174,5 +175,45 @@ describe.skipIf(!postgresUrl || !natsUrl)("acceptance: 500 signups across two co
     });
     expect(steps).toEqual(["kill -9 copy 1", "NATS stopped", "NATS started", "copy 1 restarted"]);
     await expectOneEventPerUser(nats.url, names.EVENTS_STREAM, database.url, 500);
+  });
+});
+
+describe.skipIf(!natsUrl)("a traced signup's event, from the binary", () => {
+  const folder = useBinaryInEmptyFolder();
+  const names = testStream();
+  const receiver = startOtlpReceiver();
+  let service: RunningService | undefined;
+
+  afterAll(async () => {
+    service?.process.kill("SIGKILL");
+    receiver.server.stop(true);
+    await deleteStream(natsUrl!, names.EVENTS_STREAM);
+  });
+
+  test("carries the traceparent of the signup's persist span, in the caller's trace; the batch has its span", async () => {
+    service = await startService(folder.binary, {
+      cwd: folder.dir,
+      env: { DATA_DIR: "memory://", NATS_URL: natsUrl!, ...names, ...FAST, OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url },
+    });
+    const traceId = Buffer.from(crypto.getRandomValues(new Uint8Array(16))).toString("hex");
+    const response = await fetch(`${service.url}/signup`, {
+      method: "POST",
+      headers: { "content-type": "application/json", traceparent: `00-${traceId}-00f067aa0ba902b7-01` },
+      body: body("trace", 1),
+    });
+    expect(response.status).toBe(201);
+    const user = (await response.json()) as { id: string };
+    await eventually("the event", async () => (await streamMessageCount(natsUrl!, names.EVENTS_STREAM)) === 1);
+    const [message] = await readStream(natsUrl!, names.EVENTS_STREAM);
+    expect(message!.event.subject).toBe(user.id);
+    await eventually("the persist and batch spans", async () =>
+      ["signup.persist", "outbox.relay_batch"].every((name) => receiver.spans().some((span) => span.name === name)),
+    );
+    const persist = receiver.spans().find((span) => span.name === "signup.persist")!;
+    expect(persist.traceId).toBe(traceId);
+    expect(message!.event.traceparent).toBe(`00-${traceId}-${persist.spanId}-01`);
+    const batch = receiver.spans().find((span) => span.name === "outbox.relay_batch")!;
+    expect(attributesOf(batch.attributes)["messaging.batch.message_count"]).toBe("1");
+    expect(receiver.spans().some((span) => span.name === "db outbox_mark_sent" && span.parentSpanId === batch.spanId)).toBe(true);
   });
 });
