@@ -4,7 +4,9 @@ import { count } from "drizzle-orm";
 import pino from "pino";
 import { buildApp } from "../../src/app";
 import { outboxEvents } from "../../src/db/schema";
-import { tracerSpans } from "../../src/observability/spans";
+import { createNatsPublisher } from "../../src/events/nats-publisher";
+import { prepareOutboxStatements } from "../../src/events/outbox-statements";
+import { tracerSpans, withoutSpans } from "../../src/observability/spans";
 import { withoutTracing } from "../../src/observability/tracing";
 import { createTestApp, get, json, postSignup, signupBody, testConfig } from "../support/app";
 import { createTestDatabase, drivers, postgresUrl, type TestDatabase } from "../support/databases";
@@ -267,5 +269,49 @@ describe.skipIf(!natsUrl).each(drivers)("retention on %s", (driver) => {
     await eventually("the message", async () => (await streamMessageCount(natsUrl!, names.EVENTS_STREAM)) === 1);
     await eventually("the outbox to be pruned", async () => (await outboxRows(database)) === 0, 10_000);
     expect(await (await built.app.handle(get("/metrics"))).text()).toMatch(/^outbox_events_pruned_total 1$/m);
+  });
+});
+
+describe.skipIf(!natsUrl).each(drivers)("a relay that dies between the acknowledgement and the mark, on %s", (driver) => {
+  const names = testStream();
+  let database: TestDatabase;
+  let built: ReturnType<typeof createTestApp>;
+  beforeAll(async () => {
+    database = await createTestDatabase(driver);
+    built = createTestApp(database.handle, { NATS_URL: natsUrl!, ...names, EVENTS_CLAIM_LEASE: "1s", EVENTS_POLL_INTERVAL: "100ms" });
+  });
+  afterAll(async () => {
+    await built.relay?.stop();
+    await database.drop();
+    await deleteStream(natsUrl!, names.EVENTS_STREAM);
+  });
+
+  test("its claim expires, the event is published again, and the stream keeps one copy", async () => {
+    const user = await json(await built.app.handle(postSignup(signupBody())));
+    // The dying relay: claims and publishes, and is gone before it marks the event sent.
+    const statements = prepareOutboxStatements(database.handle.db, withoutSpans);
+    const publisher = createNatsPublisher({
+      url: natsUrl!,
+      stream: names.EVENTS_STREAM,
+      subject: names.EVENTS_SUBJECT,
+      duplicateWindowMs: 120_000,
+      timeoutMs: 2000,
+      logger: pino({ level: "silent" }),
+    });
+    await publisher.ready();
+    const claimed = await statements.claim.execute({ leaseMs: 1000, claimToken: Bun.randomUUIDv7(), limit: 10 });
+    expect(claimed.length).toBe(1);
+    expect((await publisher.publish(claimed[0]!.id, claimed[0]!.payload)).duplicate).toBe(false);
+    await publisher.close();
+
+    built.relay!.start();
+    await eventually("the event marked sent by the other relay", async () => {
+      const [row] = await database.handle.db.select({ sentAt: outboxEvents.sentAt }).from(outboxEvents);
+      return row?.sentAt !== null;
+    });
+    const metrics = await (await built.app.handle(get("/metrics"))).text();
+    expect(metrics).toMatch(/^outbox_events_published_total\{duplicate="true"\} 1$/m);
+    const stored = await readStream(natsUrl!, names.EVENTS_STREAM);
+    expect(stored.map((m) => m.event.subject)).toEqual([user.id]);
   });
 });
