@@ -1,6 +1,6 @@
 /**
  * CI check: docker-compose.yml is valid for docker-compose (v1, from Debian; no engine needed)
- * and lists the five services of the stack.
+ * and lists the six services of the stack.
  *
  *   bun checks/compose.ts
  *
@@ -11,7 +11,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ROOT } from "../harness/service";
 
-const SERVICES = ["app", "grafana", "jaeger", "postgres", "prometheus"];
+const SERVICES = ["app", "grafana", "jaeger", "nats", "postgres", "prometheus"];
 
 const copy = mkdtempSync(join(tmpdir(), "signup-compose-"));
 try {

@@ -2,6 +2,7 @@ import { Elysia } from "elysia";
 import type { Config } from "./config";
 import type { DatabaseHandle } from "./db/database";
 import { docsPlugin } from "./docs/docs-plugin";
+import { createEventRelay } from "./events/events";
 import { createReadiness } from "./health/readiness";
 import { operationsRoutes } from "./health/routes";
 import { httpPlugin } from "./http/http-plugin";
@@ -43,7 +44,12 @@ export function buildApp({ config, database, logger, accessLog, tracing = withou
   const { spans } = tracing;
   const statementRuntime = { spans, timeoutMs: config.database.timeoutMs };
   const hasher = createPasswordHasher(hashAlgorithmFrom(config.password), hashGate, metrics.hashSeconds);
-  const userStatements = prepareUserStatements(database.db, database.replica?.db, statementRuntime);
+  const { natsUrl } = config.events;
+  // Without NATS_URL no event is written at all (README, "Events"): nothing waits for a relay that never comes.
+  const relay = natsUrl
+    ? createEventRelay({ config: config.events, natsUrl, db: database.db, runtime: statementRuntime, logger, registry: metrics.registry })
+    : undefined;
+  const userStatements = prepareUserStatements(database.db, database.replica?.db, statementRuntime, { outbox: relay !== undefined });
   const { secret, secretVersion, previousSecret } = config.idempotency;
   const guard = createIdempotencyGuard({
     statements: prepareIdempotencyStatements(database.db, statementRuntime),
@@ -61,6 +67,7 @@ export function buildApp({ config, database, logger, accessLog, tracing = withou
     version: VERSION,
     startedAt,
     diskPath: database.driver === "pglite" && !config.database.dataDir.startsWith("memory://") ? config.database.dataDir : ".",
+    informational: relay ? { events: relay.status } : {},
   });
 
   const app = new Elysia()
@@ -79,7 +86,7 @@ export function buildApp({ config, database, logger, accessLog, tracing = withou
     .use(docsPlugin(VERSION))
     .use(
       userRoutes({
-        signup: createSignup({ statements: userStatements, hasher, spans }),
+        signup: createSignup({ statements: userStatements, hasher, spans, events: relay && { recorded: relay.wake } }),
         guard,
         findUser: createUserReads({
           statements: userStatements,
@@ -101,7 +108,7 @@ export function buildApp({ config, database, logger, accessLog, tracing = withou
         trustedProxies: config.rateLimit.trustedProxies,
       }),
     );
-  return { app, readiness, metrics };
+  return { app, readiness, metrics, relay };
 }
 
 export type App = ReturnType<typeof buildApp>["app"];

@@ -49,6 +49,14 @@ const EnvSchema = T.Object({
   RATE_LIMIT_SIGNUP: T.Integer({ minimum: 0, maximum: 1000000, default: 0 }),
   /** false, true (one proxy), or how many proxies in front of the service append to X-Forwarded-For. */
   TRUST_PROXY: T.Union([T.Literal("true"), T.Literal("false"), T.String({ pattern: "^([0-9]|10)$" })], { default: "false" }),
+  NATS_URL: T.Optional(T.String({ pattern: "^(nats|tls)://" })),
+  EVENTS_STREAM: T.String({ pattern: "^[A-Za-z0-9_-]{1,64}$", default: "SIGNUP" }),
+  EVENTS_SUBJECT: T.String({ pattern: "^[A-Za-z0-9_-]+(\\.[A-Za-z0-9_-]+)*$", maxLength: 255, default: "signup.user.created" }),
+  EVENTS_DUPLICATE_WINDOW: { ...PositiveDuration, default: "2m" },
+  EVENTS_BATCH_SIZE: T.Integer({ minimum: 1, maximum: 1000, default: 100 }),
+  EVENTS_POLL_INTERVAL: { ...PositiveDuration, default: "1s" },
+  EVENTS_CLAIM_LEASE: { ...PositiveDuration, default: "30s" },
+  EVENTS_RETENTION: { ...PositiveDuration, default: "24h" },
 });
 type Env = Static<typeof EnvSchema>;
 
@@ -63,6 +71,8 @@ const DURATION_PATTERNS = new Set([Duration.pattern, PositiveDuration.pattern]);
 /** A rejected value is echoed to help, unless it may hold a secret or credentials. */
 const shown = (key: string, value: unknown) =>
   /SECRET|URL|DSN/.test(key) ? "a value that is not shown" : JSON.stringify(value);
+
+const MIN_DUPLICATE_WINDOW_MS = 120_000;
 
 const DEVELOPMENT_SECRET = "signup-service-development-secret-not-for-production";
 
@@ -124,6 +134,17 @@ export function loadConfig(source: Record<string, string | undefined>): LoadedCo
     throw new ConfigError(["IDEMPOTENCY_TTL: must be longer than IDEMPOTENCY_LEASE"]);
   }
 
+  const claimLeaseMs = parseDuration(env.EVENTS_CLAIM_LEASE);
+  const duplicateWindowMs = parseDuration(env.EVENTS_DUPLICATE_WINDOW);
+  if (duplicateWindowMs < MIN_DUPLICATE_WINDOW_MS) {
+    throw new ConfigError(["EVENTS_DUPLICATE_WINDOW: must be at least 2m"]);
+  }
+  // An event whose relay died after the publish is published again once its claim expires:
+  // the stream must still remember the first copy then.
+  if (claimLeaseMs * 2 > duplicateWindowMs) {
+    throw new ConfigError(["EVENTS_CLAIM_LEASE: must be at most half of EVENTS_DUPLICATE_WINDOW"]);
+  }
+
   if (!env.IDEMPOTENCY_SECRET) {
     if (env.NODE_ENV === "production") {
       throw new ConfigError(["IDEMPOTENCY_SECRET (or SECRET_KEY): required when NODE_ENV=production"]);
@@ -178,5 +199,15 @@ function toConfig(env: Env) {
     shutdownTimeoutMs: parseDuration(env.SHUTDOWN_TIMEOUT),
     idleTimeoutSeconds: env.HTTP_IDLE_TIMEOUT,
     rateLimit: { signupPerMinute: env.RATE_LIMIT_SIGNUP, trustedProxies: trustedProxyCount(env.TRUST_PROXY) },
+    events: {
+      natsUrl: env.NATS_URL,
+      stream: env.EVENTS_STREAM,
+      subject: env.EVENTS_SUBJECT,
+      duplicateWindowMs: parseDuration(env.EVENTS_DUPLICATE_WINDOW),
+      batchSize: env.EVENTS_BATCH_SIZE,
+      pollIntervalMs: parseDuration(env.EVENTS_POLL_INTERVAL),
+      claimLeaseMs: parseDuration(env.EVENTS_CLAIM_LEASE),
+      retentionMs: parseDuration(env.EVENTS_RETENTION),
+    },
   };
 }

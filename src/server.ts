@@ -8,6 +8,7 @@ import { createBatchSweeper } from "./db/batch-sweeper";
 import { unhandledErrorHandler } from "./http/unhandled-error";
 import { idempotencySweepStatement } from "./idempotency/sweep";
 import { rateLimitSweepStatement } from "./rate-limit/signup-rate-limit";
+import { safeServer } from "./events/nats-publisher";
 import { createAccessLog } from "./observability/access-log";
 import type { Logger } from "./observability/logger";
 import { startTracing } from "./observability/tracing";
@@ -36,8 +37,8 @@ async function migrateWhenReachable(database: DatabaseHandle, logger: Logger, st
 /**
  * `serve`: listens at once (so /health answers and /ready says 503 while starting), migrates
  * when the database is reachable, then reports ready. SIGTERM/SIGINT: /ready goes 503, the
- * listener closes, in-flight requests finish within SHUTDOWN_TIMEOUT, then the sweeper, the
- * pools and the trace exporter are closed, and the process exits 0.
+ * listener closes, in-flight requests finish within SHUTDOWN_TIMEOUT, then the sweeper, the event
+ * relay (its batch in flight), the pools and the trace exporter are closed, and the process exits 0.
  */
 export async function serve(config: Config, logger: Logger) {
   const tracing = await startTracing({ ...config.tracing, version: VERSION });
@@ -55,7 +56,13 @@ export async function serve(config: Config, logger: Logger) {
   if (config.tracing.endpoint) logger.info({ endpoint: config.tracing.endpoint }, "exporting traces over OTLP/HTTP");
 
   const access = createAccessLog(config.log.level);
-  const { app, readiness, metrics } = buildApp({ config, database, logger, accessLog: access.accessLog, tracing });
+  const { app, readiness, metrics, relay } = buildApp({ config, database, logger, accessLog: access.accessLog, tracing });
+  if (config.events.natsUrl) {
+    logger.info(
+      { server: safeServer(config.events.natsUrl), stream: config.events.stream, subject: config.events.subject },
+      "publishing user-created events to NATS JetStream",
+    );
+  }
   readiness.set("starting");
   const sweepers = [
     createBatchSweeper({
@@ -101,6 +108,7 @@ export async function serve(config: Config, logger: Logger) {
       await app.server?.stop(true);
     }
     await Promise.all(sweepers.map((sweeper) => sweeper.stop()));
+    await relay?.stop();
     await database.close().catch((error) => logger.warn({ error: safeError(error) }, "closing the database failed"));
     await tracing.shutdown().catch((error) => logger.warn({ error: safeError(error) }, "flushing traces failed"));
     await access.close();
@@ -112,6 +120,9 @@ export async function serve(config: Config, logger: Logger) {
 
   if (await migrateWhenReachable(database, logger, () => stopping)) {
     for (const sweeper of sweepers) sweeper.start();
-    if (!stopping) readiness.set("ready");
+    if (!stopping) {
+      relay?.start();
+      readiness.set("ready");
+    }
   }
 }

@@ -3,6 +3,7 @@ import type { MigrationMeta } from "drizzle-orm/migrator";
 import journal from "../../drizzle/meta/_journal.json";
 import init from "../../drizzle/0000_init.sql" with { type: "text" };
 import rateLimits from "../../drizzle/0001_rate_limits.sql" with { type: "text" };
+import outbox from "../../drizzle/0002_outbox.sql" with { type: "text" };
 
 /**
  * Migrations are imported, not read from disk, so the compiled binary carries them and runs
@@ -12,6 +13,7 @@ import rateLimits from "../../drizzle/0001_rate_limits.sql" with { type: "text" 
 export const migrationFiles: Record<string, string> = {
   "0000_init": init,
   "0001_rate_limits": rateLimits,
+  "0002_outbox": outbox,
 };
 
 export const journalTags = journal.entries.map((entry) => entry.tag);

@@ -68,3 +68,31 @@ export const rateLimitBuckets = pgTable(
     index("rate_limit_buckets_theoretical_arrival_idx").on(table.theoreticalArrival),
   ],
 );
+
+/**
+ * Transactional outbox: one row per event, written in the same statement as the change it
+ * announces, then published by the relay (src/events/). `payload` is the whole CloudEvents
+ * document, built when the event happened, so the relay publishes it byte for byte. A relay
+ * claims rows for `claimed_until` under its `claim_token` (no transaction held while it
+ * publishes); a copy killed mid-batch leaves claims that expire and are taken again. Sent rows
+ * are kept for a retention period, then pruned.
+ */
+export const outboxEvents = pgTable(
+  "outbox_events",
+  {
+    /** The CloudEvents id, also the NATS `Nats-Msg-Id` (the stream drops a second copy). */
+    id: uuid("id").primaryKey(),
+    type: varchar("type", { length: 128 }).notNull(),
+    /** The CloudEvents subject: the id of the thing the event is about. */
+    subject: varchar("subject", { length: 255 }).notNull(),
+    payload: text("payload").notNull(),
+    createdAt: timestamptz("created_at").notNull(),
+    claimedUntil: timestamptz("claimed_until"),
+    claimToken: uuid("claim_token"),
+    sentAt: timestamptz("sent_at"),
+  },
+  (table) => [
+    index("outbox_events_pending_idx").on(table.id).where(sql`${table.sentAt} is null`),
+    index("outbox_events_sent_at_idx").on(table.sentAt).where(sql`${table.sentAt} is not null`),
+  ],
+);

@@ -29,6 +29,18 @@ export const readinessSchema = t.Object({
         description: "The read replica (READ_DATABASE_URL), when there is one; reported, never required: the primary serves reads while it is down",
       }),
     ),
+    events: t.Optional(
+      t.Object(
+        {
+          status: t.Union([t.Literal("healthy"), t.Literal("degraded")]),
+          state: t.String({ examples: ["publishing"] }),
+          message: t.String(),
+          consecutive_failures: Type.Integer({ minimum: 0 }),
+          last_published_at: t.Optional(t.String({ format: "date-time" })),
+        },
+        { description: "The event relay to NATS JetStream, when NATS_URL is set; reported, never required: signups work without NATS" },
+      ),
+    ),
     system: t.Object({
       cpu: t.Object({ usage_percent: t.Number(), count: Type.Integer() }),
       memory: t.Object({ total_mb: t.Number(), available_mb: t.Number(), used_percent: t.Number() }),
@@ -63,9 +75,17 @@ async function checkDatabase(database: DatabaseHandle) {
 
 /**
  * Readiness: the database answers within a second and the service is neither starting nor
- * shutting down. A read replica's own check is shown beside it but does not decide readiness. A load balancer stops sending traffic as soon as this says 503.
+ * shutting down. A load balancer stops sending traffic as soon as this says 503. A read
+ * replica's own check and the `informational` checks are shown beside those and never make it
+ * 503 (the informational ones read no I/O).
  */
-export function createReadiness(options: { database: DatabaseHandle; version: string; startedAt: number; diskPath: string }) {
+export function createReadiness(options: {
+  database: DatabaseHandle;
+  version: string;
+  startedAt: number;
+  diskPath: string;
+  informational?: Record<string, () => object>;
+}) {
   let lifecycle: Lifecycle = "ready";
   const systemSnapshot = createSystemSnapshot(options.diskPath);
   return {
@@ -87,7 +107,12 @@ export function createReadiness(options: { database: DatabaseHandle; version: st
           version: options.version,
           uptime_seconds: Math.round((performance.now() - options.startedAt) / 100) / 10,
           ...(lifecycle === "ready" ? {} : { reason: lifecycle }),
-          checks: { database, ...(readDatabase ? { read_database: readDatabase } : {}), system: systemSnapshot() },
+          checks: {
+            database,
+            ...(readDatabase ? { read_database: readDatabase } : {}),
+            system: systemSnapshot(),
+            ...Object.fromEntries(Object.entries(options.informational ?? {}).map(([name, check]) => [name, check()])),
+          },
         },
       };
     },

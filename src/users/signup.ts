@@ -5,13 +5,24 @@ import type { Execution, KeyLease } from "../idempotency/guard";
 import { type SignupInput, type UserView, normalizeEmail } from "./model";
 import type { PasswordHasher } from "./password-hasher";
 import type { UserStatements } from "./statements";
+import type { Span } from "@opentelemetry/api";
 import { newUserId } from "./user-id";
 import type { Spans } from "../observability/spans";
+import { cloudEvent, traceparentOf } from "../events/cloud-event";
+
+export const USER_CREATED_EVENT = "signup.user.created";
+
+/** Present when events are on: the signup statement then also writes the user-created event. */
+export interface SignupEvents {
+  /** Called once a user and its event have committed, so the relay publishes without waiting for its poll. */
+  recorded(): void;
+}
 
 export interface SignupDependencies {
   statements: UserStatements;
   hasher: PasswordHasher;
   spans: Spans;
+  events?: SignupEvents;
 }
 
 export interface SignupRequest {
@@ -25,10 +36,30 @@ export interface SignupRequest {
 
 /**
  * The signup command. Checks for a duplicate before paying for a hash, then writes `users`,
- * `users_read` and (with a key) the idempotency record in one statement.
+ * `users_read`, (with a key) the idempotency record and (with events) the outbox row in one
+ * statement.
  */
 export function createSignup(deps: SignupDependencies) {
-  const { statements, hasher, spans } = deps;
+  const { statements, hasher, spans, events } = deps;
+
+  /** The event's placeholders: the user exactly as GET /users/{id} shows it, never the hash. */
+  function eventOf(user: UserView, span: Span | undefined) {
+    if (!events) return {};
+    const eventId = Bun.randomUUIDv7();
+    return {
+      eventId,
+      eventType: USER_CREATED_EVENT,
+      eventTime: user.created_at,
+      eventPayload: cloudEvent({
+        id: eventId,
+        type: USER_CREATED_EVENT,
+        subject: user.id,
+        time: user.created_at,
+        data: user,
+        traceparent: traceparentOf(span),
+      }),
+    };
+  }
 
   function duplicate(request: SignupRequest): Execution {
     const problem: Problem = {
@@ -71,17 +102,19 @@ export function createSignup(deps: SignupDependencies) {
       createdAt: user.created_at,
     };
     try {
-      await spans.run("signup.persist", { "user.id": id }, () => persist());
+      await spans.run("signup.persist", { "user.id": id }, (span) => persist(eventOf(user, span)));
     } catch (error) {
       if (isUniqueViolation(error)) return duplicate(request);
       throw error;
     }
+    events?.recorded();
     return { response: { status: 201, body, location }, persisted: lease !== undefined };
 
-    async function persist() {
+    async function persist(event: ReturnType<typeof eventOf>) {
       if (lease) {
         const inserted = await statements.insertUserCompletingKey.execute({
           ...row,
+          ...event,
           ...lease,
           responseStatus: 201,
           responseBody: body,
@@ -95,7 +128,7 @@ export function createSignup(deps: SignupDependencies) {
           );
         }
       } else {
-        const [inserted] = await statements.insertUser.execute(row);
+        const [inserted] = await statements.insertUser.execute({ ...row, ...event });
         if (inserted?.id !== id) throw new ResultMismatchError("insert_user");
       }
     }

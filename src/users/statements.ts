@@ -3,6 +3,7 @@ import type { Database } from "../db/database";
 import { instrument, type StatementRuntime } from "../db/instrument";
 import { users, usersRead } from "../db/schema";
 import { completeKeyQuery } from "../idempotency/store";
+import { outboxInsertQuery } from "../events/outbox";
 
 const p = sql.placeholder;
 
@@ -17,9 +18,15 @@ const userColumns = {
 /**
  * Every per-request statement, prepared once. A signup is ONE statement (data-modifying CTEs):
  * `users`, `users_read` and, for a keyed request, the idempotency record commit together in a
- * single round trip, with no transaction held open across the network.
+ * single round trip, with no transaction held open across the network. With `outbox`, the same
+ * statement also writes the user-created event to the outbox (placeholders: see outboxInsertQuery).
  */
-export function prepareUserStatements(db: Database, replicaDb: Database | undefined, runtime: StatementRuntime) {
+export function prepareUserStatements(
+  db: Database,
+  replicaDb: Database | undefined,
+  runtime: StatementRuntime,
+  options: { outbox: boolean },
+) {
   const completedKey = db.$with("completed_key").as(completeKeyQuery(db));
 
   // Column order follows the `users` table definition; the integration suite would fail on a mismatch.
@@ -46,6 +53,13 @@ export function prepareUserStatements(db: Database, replicaDb: Database | undefi
 
   const plainInsert = insertedUser(false);
   const keyedInsert = insertedUser(true);
+  /** The event row: one per inserted user, so a lost lease writes no event either. */
+  const outboxEvent = (inserted: ReturnType<typeof insertedUser>) =>
+    db.$with("outbox_event").as(outboxInsertQuery(db, inserted, "id"));
+  const withPlainInsert = options.outbox ? db.with(plainInsert, outboxEvent(plainInsert)) : db.with(plainInsert);
+  const withKeyedInsert = options.outbox
+    ? db.with(completedKey, keyedInsert, outboxEvent(keyedInsert))
+    : db.with(completedKey, keyedInsert);
 
   return {
     emailTaken: instrument(
@@ -63,8 +77,7 @@ export function prepareUserStatements(db: Database, replicaDb: Database | undefi
       runtime,
       "insert_user",
       "INSERT",
-      db
-        .with(plainInsert)
+      withPlainInsert
         .insert(usersRead)
         .select(insertReadModel(plainInsert))
         .returning({ id: usersRead.id })
@@ -75,8 +88,7 @@ export function prepareUserStatements(db: Database, replicaDb: Database | undefi
       runtime,
       "insert_user_completing_key",
       "INSERT",
-      db
-        .with(completedKey, keyedInsert)
+      withKeyedInsert
         .insert(usersRead)
         .select(insertReadModel(keyedInsert))
         .returning({ id: usersRead.id })

@@ -6,7 +6,7 @@ import { checkAnswersAgainstDocument } from "./contract";
 
 export const TEST_SECRET = "test-idempotency-secret-0123456789";
 
-function testConfig(overrides: Record<string, string> = {}) {
+export function testConfig(overrides: Record<string, string> = {}) {
   return loadConfig({ NODE_ENV: "test", IDEMPOTENCY_SECRET: TEST_SECRET, LOG_LEVEL: "silent", ...overrides }).config;
 }
 
@@ -17,8 +17,8 @@ function testConfig(overrides: Record<string, string> = {}) {
 export function createTestApp(handle: DatabaseHandle, overrides: Record<string, string> = {}) {
   const config = testConfig(overrides);
   const silent = pino({ level: "silent" });
-  const { app, readiness, metrics } = buildApp({ config, database: handle, logger: silent, accessLog: { write() {} } });
-  return { app: checkAnswersAgainstDocument(app), config, readiness, metrics };
+  const { app, readiness, metrics, relay } = buildApp({ config, database: handle, logger: silent, accessLog: { write() {} } });
+  return { app: checkAnswersAgainstDocument(app), config, readiness, metrics, relay };
 }
 
 export const BASE = "http://localhost";

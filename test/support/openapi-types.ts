@@ -221,6 +221,16 @@ export interface operations {
                                 message: string;
                                 latency_ms: number;
                             };
+                            /** @description The event relay to NATS JetStream, when NATS_URL is set; reported, never required: signups work without NATS */
+                            events?: {
+                                status: "healthy" | "degraded";
+                                /** @example publishing */
+                                state: string;
+                                message: string;
+                                consecutive_failures: number;
+                                /** Format: date-time */
+                                last_published_at?: string;
+                            };
                             system: {
                                 cpu: {
                                     usage_percent: number;
@@ -287,6 +297,16 @@ export interface operations {
                                 status: "healthy" | "unhealthy";
                                 message: string;
                                 latency_ms: number;
+                            };
+                            /** @description The event relay to NATS JetStream, when NATS_URL is set; reported, never required: signups work without NATS */
+                            events?: {
+                                status: "healthy" | "degraded";
+                                /** @example publishing */
+                                state: string;
+                                message: string;
+                                consecutive_failures: number;
+                                /** Format: date-time */
+                                last_published_at?: string;
                             };
                             system: {
                                 cpu: {

@@ -246,3 +246,41 @@ describe("loadConfig tracing", () => {
     expect(load({ ENABLE_TRACING: "1", OTEL_EXPORTER_OTLP_ENDPOINT: ENDPOINT }).tracing.endpoint).toBe(ENDPOINT);
   });
 });
+
+describe("loadConfig events", () => {
+  test("off by default, with the documented stream, subject and durations", () => {
+    expect(load().events).toEqual({
+      natsUrl: undefined,
+      stream: "SIGNUP",
+      subject: "signup.user.created",
+      duplicateWindowMs: 120_000,
+      batchSize: 100,
+      pollIntervalMs: 1000,
+      claimLeaseMs: 30_000,
+      retentionMs: 24 * 3_600_000,
+    });
+  });
+
+  test("NATS_URL turns them on; a URL that is not nats:// or tls:// is refused without being echoed", () => {
+    expect(load({ NATS_URL: "nats://nats:4222" }).events.natsUrl).toBe("nats://nats:4222");
+    const error = configError({ IDEMPOTENCY_SECRET: SECRET, NATS_URL: "http://user:hunter2@nats" });
+    expect(error.message).toContain("NATS_URL");
+    expect(error.message).not.toContain("hunter2");
+  });
+
+  test("a stream or subject name NATS would refuse is refused at start", () => {
+    expect(configError({ IDEMPOTENCY_SECRET: SECRET, EVENTS_STREAM: "my.stream" }).message).toContain("EVENTS_STREAM");
+    expect(configError({ IDEMPOTENCY_SECRET: SECRET, EVENTS_SUBJECT: "signup.*" }).message).toContain("EVENTS_SUBJECT");
+    expect(configError({ IDEMPOTENCY_SECRET: SECRET, EVENTS_SUBJECT: "signup..user" }).message).toContain("EVENTS_SUBJECT");
+  });
+
+  test("a duplicate window under two minutes, or a claim longer than half of it, is refused", () => {
+    expect(configError({ IDEMPOTENCY_SECRET: SECRET, EVENTS_DUPLICATE_WINDOW: "60s" }).problems).toEqual([
+      "EVENTS_DUPLICATE_WINDOW: must be at least 2m",
+    ]);
+    expect(configError({ IDEMPOTENCY_SECRET: SECRET, EVENTS_CLAIM_LEASE: "90s" }).problems).toEqual([
+      "EVENTS_CLAIM_LEASE: must be at most half of EVENTS_DUPLICATE_WINDOW",
+    ]);
+    expect(load({ EVENTS_CLAIM_LEASE: "90s", EVENTS_DUPLICATE_WINDOW: "3m" }).events.claimLeaseMs).toBe(90_000);
+  });
+});
