@@ -14,7 +14,10 @@ import type { Logger } from "./observability/logger";
 import { createMetrics } from "./observability/metrics";
 import { type Tracing, withoutTracing } from "./observability/tracing";
 import { AdmissionGate } from "./users/admission-gate";
+import { commonPasswords } from "./users/common-passwords";
 import { createPasswordHasher, hashAlgorithmFrom } from "./users/password-hasher";
+import { BCRYPT_MAX_BYTES, createPasswordPolicy } from "./users/password-policy";
+import { createPwnedPasswordsCheck } from "./users/pwned-passwords";
 import { userRoutes } from "./users/routes";
 import { createSignup } from "./users/signup";
 import { prepareUserStatements } from "./users/statements";
@@ -40,6 +43,19 @@ export function buildApp({ config, database, logger, accessLog, tracing = withou
   });
   const { spans } = tracing;
   const hasher = createPasswordHasher(hashAlgorithmFrom(config.password), hashGate, metrics.hashSeconds);
+  const passwordRules = {
+    minLength: config.password.minLength,
+    composition: config.password.composition,
+    blocklist: config.password.blocklist,
+  };
+  const passwordPolicy = createPasswordPolicy({
+    ...passwordRules,
+    maxBytes: config.password.algorithm === "bcrypt" ? BCRYPT_MAX_BYTES : undefined,
+    blocklist: config.password.blocklist ? commonPasswords() : undefined,
+  });
+  const pwnedPasswords = config.password.pwned
+    ? createPwnedPasswordsCheck({ ...config.password.pwned, logger, onOutcome: metrics.pwnedCheck })
+    : undefined;
   const userStatements = prepareUserStatements(database.db, database.readDb, spans);
   const { secret, secretVersion, previousSecret } = config.idempotency;
   const guard = createIdempotencyGuard({
@@ -68,7 +84,6 @@ export function buildApp({ config, database, logger, accessLog, tracing = withou
         accessLog,
         metrics,
         contexts,
-        passwordMinLength: config.password.minLength,
         logProbes: config.log.probes,
       }),
     )
@@ -76,12 +91,13 @@ export function buildApp({ config, database, logger, accessLog, tracing = withou
     .use(docsPlugin(VERSION))
     .use(
       userRoutes({
-        signup: createSignup({ statements: userStatements, hasher, spans }),
+        signup: createSignup({ statements: userStatements, hasher, spans, pwnedPasswords }),
         guard,
         statements: userStatements,
         spans,
         contexts,
-        passwordMinLength: config.password.minLength,
+        passwordRules,
+        passwordPolicy,
         idempotencyKeyRequired: config.idempotency.keyRequired,
         isStarted: () => readiness.lifecycle !== "starting",
         rateLimitPerMinute: config.rateLimit.signupPerMinute,

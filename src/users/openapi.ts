@@ -1,7 +1,7 @@
 import type { DocumentDecoration } from "elysia";
 import type { OpenAPIV3 } from "openapi-types";
 import { commonResponseHeaders, jsonSchema, problemResponse, retryAfterHeader } from "../http/problem-schema";
-import { signupBodySchema, userSchema } from "./model";
+import { type PasswordRulesSummary, signupBodySchema, userSchema } from "./model";
 
 const replayHeaders: Record<string, OpenAPIV3.HeaderObject> = {
   "Idempotent-Replayed": { description: "`true` when this is a stored response replayed for a retry", schema: { type: "string" } },
@@ -17,7 +17,7 @@ const userResponse = (
   content: { "application/json": { schema: jsonSchema(userSchema) } },
 });
 
-export const signupDocs = (passwordMinLength: number): DocumentDecoration => ({
+export const signupDocs = (passwordRules: PasswordRulesSummary): DocumentDecoration => ({
   summary: "Register a user",
   description:
     "Creates a user. With an `Idempotency-Key`, a retry of the same request replays the first answer " +
@@ -39,8 +39,8 @@ export const signupDocs = (passwordMinLength: number): DocumentDecoration => ({
     required: true,
     content: {
       "application/json": {
-        schema: jsonSchema(signupBodySchema(passwordMinLength)),
-        example: { name: "Ana", email: "ana@example.com", password: "S3guro!123", display_name: "Ana G" },
+        schema: jsonSchema(signupBodySchema(passwordRules)),
+        example: { name: "Ana", email: "ana@example.com", password: "Velero-Azul-27", display_name: "Ana G" },
       },
     },
   },

@@ -5,7 +5,9 @@ import type { RequestContexts } from "../http/request-context";
 import type { IdempotencyGuard, KeyLease, StoredResponse } from "../idempotency/guard";
 import { parseIdempotencyKey } from "../idempotency/key";
 import type { Spans } from "../observability/spans";
+import type { PasswordRulesSummary } from "./model";
 import { getUserDocs, signupDocs } from "./openapi";
+import type { PasswordPolicy } from "./password-policy";
 import type { Signup } from "./signup";
 import type { UserStatements } from "./statements";
 import { clientAddress, RateLimiter } from "./rate-limiter";
@@ -19,7 +21,8 @@ export interface UserRoutesOptions {
   statements: UserStatements;
   spans: Spans;
   contexts: RequestContexts;
-  passwordMinLength: number;
+  passwordRules: PasswordRulesSummary;
+  passwordPolicy: PasswordPolicy;
   idempotencyKeyRequired: boolean;
   /** False until migrations have run: requests then get a 503 instead of a missing-table 500. */
   isStarted: () => boolean;
@@ -47,7 +50,7 @@ const uuidPattern = "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4
 
 export function userRoutes(options: UserRoutesOptions) {
   const { signup, guard, statements, spans, contexts } = options;
-  const validate = createSignupValidator(options.passwordMinLength);
+  const validate = createSignupValidator(options.passwordRules, options.passwordPolicy);
   const limiter = options.rateLimitPerMinute > 0 ? new RateLimiter(options.rateLimitPerMinute) : undefined;
 
   async function handleSignup(body: unknown, request: Request, socketAddress: string | undefined): Promise<Response> {
@@ -91,7 +94,7 @@ export function userRoutes(options: UserRoutesOptions) {
       return response;
     }, {
       parse: parseJsonBody,
-      detail: signupDocs(options.passwordMinLength),
+      detail: signupDocs(options.passwordRules),
     })
     .get(
       "/users/:id",

@@ -4,13 +4,17 @@ import { keyInProgress } from "../idempotency/problems";
 import type { Execution, KeyLease } from "../idempotency/guard";
 import { type SignupInput, type UserView, normalizeEmail } from "./model";
 import type { PasswordHasher } from "./password-hasher";
+import type { PwnedPasswordsCheck } from "./pwned-passwords";
 import type { UserStatements } from "./statements";
+import { invalidSignup, passwordErrors } from "./validate-signup";
 import type { Spans } from "../observability/spans";
 
 export interface SignupDependencies {
   statements: UserStatements;
   hasher: PasswordHasher;
   spans: Spans;
+  /** The online breached-password lookup, when configured. */
+  pwnedPasswords?: PwnedPasswordsCheck;
 }
 
 export interface SignupRequest {
@@ -27,7 +31,7 @@ export interface SignupRequest {
  * `users_read` and (with a key) the idempotency record in one statement.
  */
 export function createSignup(deps: SignupDependencies) {
-  const { statements, hasher, spans } = deps;
+  const { statements, hasher, spans, pwnedPasswords } = deps;
 
   function duplicate(request: SignupRequest): Execution {
     const problem: Problem = {
@@ -46,6 +50,11 @@ export function createSignup(deps: SignupDependencies) {
     const emailNormalized = normalizeEmail(input.email);
     const [taken] = await spans.run("signup.duplicate_check", {}, () => statements.emailTaken.execute({ emailNormalized }));
     if (taken) return duplicate(request);
+    if (pwnedPasswords) {
+      // After the duplicate check, so a taken email costs no lookup; a refusal releases the key.
+      const breached = await spans.run("password.breach_check", {}, () => pwnedPasswords(input.password));
+      if (breached.length > 0) throw invalidSignup(passwordErrors(breached));
+    }
 
     const passwordHash = await spans.run("password.hash", {}, () => hasher.hash(input.password));
     const id = Bun.randomUUIDv7();

@@ -26,6 +26,9 @@ describe("loadConfig defaults", () => {
     expect(config.log).toEqual({ level: "info", probes: false });
     expect(config.password).toEqual({
       minLength: 8,
+      composition: true,
+      blocklist: true,
+      pwned: undefined,
       algorithm: "argon2id",
       argon2MemoryCost: 19456,
       argon2TimeCost: 2,
