@@ -1,4 +1,4 @@
-import { MIN_LISTED_LENGTH } from "./common-passwords";
+import { MIN_LISTED_LENGTH, type PasswordList } from "./common-passwords";
 import { characterCount, foldForComparison } from "./password-normalization";
 
 export const MAX_PASSWORD_LENGTH = 128;
@@ -30,7 +30,7 @@ export interface PasswordPolicyOptions {
   /** Set for bcrypt, which reads only so many bytes. */
   maxBytes?: number;
   /** Folded common passwords; absent, the list check is off. */
-  blocklist?: ReadonlySet<string>;
+  blocklist?: PasswordList;
 }
 
 /** Who is signing up: a password built from these is refused. */
