@@ -88,7 +88,7 @@ const AFFIXES = /^[^\p{L}]{1,4}|[^\p{L}]{1,6}$/gu;
 
 /**
  * The forms of a password looked up in the list: itself, case-folded, without the digits, year
- * or symbols around it, and with leetspeak undone. One Set lookup each, at most six.
+ * or symbols around it, and with leetspeak undone. One list lookup each, at most six.
  */
 export function blocklistCandidates(password: string): string[] {
   const folded = foldForComparison(password);
@@ -111,12 +111,12 @@ const MIN_OWN_LETTERS = 4;
 const letters = (text: string) => unleet(foldForComparison(text).replace(AFFIXES, ""), "i").replace(/[^\p{L}]/gu, "");
 const words = (text: string) => foldForComparison(text).split(/[^\p{L}\p{N}]+/u).map(letters);
 
+type IdentifierRule = "contains_email" | "contains_name";
+
 /**
  * A password is built from the user's identifiers when, with every one of them taken out, fewer
  * than four letters of its own remain: `ana.garcia@example.com1`, `AnaGarcia2024`, `G4rcia!Ana`.
  */
-type IdentifierRule = "contains_email" | "contains_name";
-
 function contextViolations(password: string, context: PasswordContext): PasswordViolation[] {
   const localPart = context.email.slice(0, Math.max(0, context.email.lastIndexOf("@")));
   const rulesOf = new Map<string, Set<IdentifierRule>>();

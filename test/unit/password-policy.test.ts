@@ -122,7 +122,7 @@ describe("the blocklist", () => {
     }
   });
 
-  test("at most six candidates, one Set lookup each", () => {
+  test("at most six candidates, one list lookup each", () => {
     expect(blocklistCandidates("P@ssw0rd1!")).toContain("password");
     expect(blocklistCandidates("Summer2024")).toContain("summer");
     for (const password of ["P@ssw0rd1!", "Summer2024", "x", "Ｐａｓｓ１"]) {
