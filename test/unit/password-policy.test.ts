@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { commonPasswords } from "../../src/users/common-passwords";
+import { commonPasswords, FingerprintList } from "../../src/users/common-passwords";
 import { characterCount, normalizePassword } from "../../src/users/password-normalization";
 import {
   BCRYPT_MAX_BYTES,
@@ -88,6 +88,15 @@ describe("Unicode, per NIST SP 800-63B", () => {
 describe("the blocklist", () => {
   test("holds at least 100,000 entries", () => {
     expect(commonPasswords().size).toBeGreaterThanOrEqual(100_000);
+  });
+
+  test("the fingerprint list answers membership exactly, duplicates counted once", () => {
+    const entries = Array.from({ length: 5_000 }, (_, i) => `entry-${i}`);
+    const list = new FingerprintList([...entries, "entry-1", "пароль"]);
+    expect(list.size).toBe(5_001);
+    for (const entry of [...entries, "пароль"]) expect(list.has(entry)).toBe(true);
+    for (let i = 5_000; i < 10_000; i++) expect(list.has(`entry-${i}`)).toBe(false);
+    expect(new FingerprintList([]).has("anything")).toBe(false);
   });
 
   test("the top common passwords are refused as they are", () => {
