@@ -24,7 +24,7 @@ class SignupUser(HttpUser):
     @task(3)
     def signup(self):
         tag = f"locust-{RUN}-{uuid.uuid4()}"
-        body = {"name": "Locust User", "email": f"{tag}@bench.example.com", "password": "S3guro!123", "display_name": "Locust"}
+        body = {"name": "Locust User", "email": f"{tag}@bench.example.com", "password": "Velero-Azul-27", "display_name": "Locust"}
         with self.client.post(
             "/signup",
             json=body,

@@ -193,7 +193,7 @@ async function runLoad(service: RunningChild, seconds: number): Promise<Map<stri
       const response = await request("POST /signup", "/signup", {
         method: "POST",
         headers: { "content-type": "application/json" },
-        body: JSON.stringify({ name: "Load Test", email, password: "S3guro!123", display_name: "Load" }),
+        body: JSON.stringify({ name: "Load Test", email, password: "Velero-Azul-27", display_name: "Load" }),
       });
       const location = response?.headers.get("location");
       if (response?.status === 201 && location) ids.push(location.split("/").pop() ?? "");

@@ -15,9 +15,12 @@ import type { Logger } from "./observability/logger";
 import { createMetrics } from "./observability/metrics";
 import { type Tracing, withoutTracing } from "./observability/tracing";
 import { AdmissionGate } from "./users/admission-gate";
+import { commonPasswords } from "./users/common-passwords";
 import { createPasswordHasher, hashAlgorithmFrom } from "./users/password-hasher";
 import { createSignupRateLimit } from "./rate-limit/signup-rate-limit";
 import { createUserReads } from "./users/find-user";
+import { BCRYPT_MAX_BYTES, createPasswordPolicy } from "./users/password-policy";
+import { createPwnedPasswordsCheck } from "./users/pwned-passwords";
 import { userRoutes } from "./users/routes";
 import { createSignup } from "./users/signup";
 import { prepareUserStatements } from "./users/statements";
@@ -44,6 +47,19 @@ export function buildApp({ config, database, logger, accessLog, tracing = withou
   const { spans } = tracing;
   const statementRuntime = { spans, timeoutMs: config.database.timeoutMs };
   const hasher = createPasswordHasher(hashAlgorithmFrom(config.password), hashGate, metrics.hashSeconds);
+  const passwordRules = {
+    minLength: config.password.minLength,
+    composition: config.password.composition,
+    blocklist: config.password.blocklist,
+  };
+  const passwordPolicy = createPasswordPolicy({
+    ...passwordRules,
+    maxBytes: config.password.algorithm === "bcrypt" ? BCRYPT_MAX_BYTES : undefined,
+    blocklist: config.password.blocklist ? commonPasswords() : undefined,
+  });
+  const pwnedPasswords = config.password.pwned
+    ? createPwnedPasswordsCheck({ ...config.password.pwned, logger, onOutcome: metrics.pwnedCheck })
+    : undefined;
   const { natsUrl } = config.events;
   // Without NATS_URL no event is written at all (README, "Events"): nothing waits for a relay that never comes.
   const relay = natsUrl
@@ -78,7 +94,6 @@ export function buildApp({ config, database, logger, accessLog, tracing = withou
         accessLog,
         metrics,
         contexts,
-        passwordMinLength: config.password.minLength,
         logProbes: config.log.probes,
       }),
     )
@@ -86,7 +101,7 @@ export function buildApp({ config, database, logger, accessLog, tracing = withou
     .use(docsPlugin(VERSION))
     .use(
       userRoutes({
-        signup: createSignup({ statements: userStatements, hasher, spans, events: relay && { recorded: relay.wake } }),
+        signup: createSignup({ statements: userStatements, hasher, spans, pwnedPasswords, events: relay && { recorded: relay.wake } }),
         guard,
         findUser: createUserReads({
           statements: userStatements,
@@ -98,7 +113,8 @@ export function buildApp({ config, database, logger, accessLog, tracing = withou
         }),
         spans,
         contexts,
-        passwordMinLength: config.password.minLength,
+        passwordRules,
+        passwordPolicy,
         idempotencyKeyRequired: config.idempotency.keyRequired,
         isStarted: () => readiness.lifecycle !== "starting",
         rateLimit:

@@ -28,6 +28,11 @@ const EnvSchema = T.Object({
   ),
   LOG_PROBES: Bool("false"),
   PASSWORD_MIN_LENGTH: T.Integer({ minimum: 8, maximum: 128, default: 8 }),
+  PASSWORD_COMPOSITION_RULE: Bool("true"),
+  PASSWORD_BLOCKLIST: Bool("true"),
+  PWNED_PASSWORDS_URL: T.Optional(T.String({ pattern: "^https?://" })),
+  PWNED_PASSWORDS_TIMEOUT: { ...PositiveDuration, default: "1s" },
+  PWNED_PASSWORDS_FAILURE_MODE: T.Union([T.Literal("open"), T.Literal("closed")], { default: "open" }),
   PASSWORD_HASH_ALGORITHM: T.Union([T.Literal("argon2id"), T.Literal("bcrypt")], { default: "argon2id" }),
   ARGON2_MEMORY_COST: T.Integer({ minimum: 8192, maximum: 1048576, default: 19456 }),
   ARGON2_TIME_COST: T.Integer({ minimum: 1, maximum: 20, default: 2 }),
@@ -73,6 +78,7 @@ const shown = (key: string, value: unknown) =>
   /SECRET|URL|DSN/.test(key) ? "a value that is not shown" : JSON.stringify(value);
 
 const MIN_DUPLICATE_WINDOW_MS = 120_000;
+const MAX_PWNED_TIMEOUT_MS = 10_000;
 
 const DEVELOPMENT_SECRET = "signup-service-development-secret-not-for-production";
 
@@ -105,7 +111,7 @@ export function loadConfig(source: Record<string, string | undefined>): LoadedCo
     }
   }
   if (typeof raw.LOG_LEVEL === "string") raw.LOG_LEVEL = raw.LOG_LEVEL.toLowerCase();
-  for (const key of ["LOG_PROBES", "IDEMPOTENCY_KEY_REQUIRED", "TRUST_PROXY", "ENABLE_TRACING", "DATABASE_PREPARE"]) {
+  for (const key of ["LOG_PROBES", "IDEMPOTENCY_KEY_REQUIRED", "TRUST_PROXY", "ENABLE_TRACING", "DATABASE_PREPARE", "PASSWORD_COMPOSITION_RULE", "PASSWORD_BLOCKLIST"]) {
     if (typeof raw[key] === "string") raw[key] = (raw[key] as string).toLowerCase();
   }
 
@@ -132,6 +138,9 @@ export function loadConfig(source: Record<string, string | undefined>): LoadedCo
   const leaseMs = parseDuration(env.IDEMPOTENCY_LEASE);
   if (parseDuration(env.IDEMPOTENCY_TTL) <= leaseMs) {
     throw new ConfigError(["IDEMPOTENCY_TTL: must be longer than IDEMPOTENCY_LEASE"]);
+  }
+  if (parseDuration(env.PWNED_PASSWORDS_TIMEOUT) > MAX_PWNED_TIMEOUT_MS) {
+    throw new ConfigError(["PWNED_PASSWORDS_TIMEOUT: must be at most 10s (a signup waits for it)"]);
   }
 
   const claimLeaseMs = parseDuration(env.EVENTS_CLAIM_LEASE);
@@ -179,6 +188,15 @@ function toConfig(env: Env) {
     log: { level: env.LOG_LEVEL, probes: isTrue(env.LOG_PROBES) },
     password: {
       minLength: env.PASSWORD_MIN_LENGTH,
+      composition: isTrue(env.PASSWORD_COMPOSITION_RULE),
+      blocklist: isTrue(env.PASSWORD_BLOCKLIST),
+      pwned: env.PWNED_PASSWORDS_URL
+        ? {
+            url: env.PWNED_PASSWORDS_URL,
+            timeoutMs: parseDuration(env.PWNED_PASSWORDS_TIMEOUT),
+            failureMode: env.PWNED_PASSWORDS_FAILURE_MODE,
+          }
+        : undefined,
       algorithm: env.PASSWORD_HASH_ALGORITHM,
       argon2MemoryCost: env.ARGON2_MEMORY_COST,
       argon2TimeCost: env.ARGON2_TIME_COST,

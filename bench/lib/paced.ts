@@ -49,7 +49,7 @@ async function send(i: number, scheduled: number) {
     const response = await fetch(`${base}/signup`, {
       method: "POST",
       headers: { "content-type": "application/json", "idempotency-key": key },
-      body: JSON.stringify({ name: "Paced User", email: `${key}@bench.example.com`, password: "S3guro!123", display_name: `Paced ${i}` }),
+      body: JSON.stringify({ name: "Paced User", email: `${key}@bench.example.com`, password: "Velero-Azul-27", display_name: `Paced ${i}` }),
       signal: AbortSignal.timeout(timeoutMs),
     });
     const text = await response.text();

@@ -41,7 +41,7 @@ export async function startService(workDir: string, binary: string, databaseUrl:
 
 /** A signup whose display name is its name, at an email no other run uses. */
 export function signupJson(name: string, emailLocalPart: string) {
-  return JSON.stringify({ name, email: `${emailLocalPart}@bench.example.com`, password: "S3guro!123", display_name: name });
+  return JSON.stringify({ name, email: `${emailLocalPart}@bench.example.com`, password: "Velero-Azul-27", display_name: name });
 }
 
 export function postSignup(url: string, idempotencyKey: string, body: string) {

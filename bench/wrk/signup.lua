@@ -20,7 +20,7 @@ function request()
   local tag = prefix .. "-" .. counter
   headers["Idempotency-Key"] = tag
   local body = '{"name":"Bench User","email":"' .. tag ..
-    '@bench.example.com","password":"S3guro!123","display_name":"Bench ' .. counter .. '"}'
+    '@bench.example.com","password":"Velero-Azul-27","display_name":"Bench ' .. counter .. '"}'
   return wrk.format("POST", "/signup", headers, body)
 end
 

@@ -1,31 +1,27 @@
 import type { ValueError } from "@sinclair/typebox/value";
 import { isDatabaseUnavailable } from "../db/errors";
 import { GateFullError } from "../users/admission-gate";
-import { passwordPolicyViolations } from "../users/password-policy";
 import { ProblemError } from "./problem";
 
 export interface FieldError {
   field: string;
+  /** The rule broken, where a feature names it (the password's: `min_length`, `common`, ...). */
+  rule?: string;
   message: string;
 }
 
-/**
- * One entry per failing field and rule. The value is never echoed (it may be a password);
- * a password gets the policy's own reasons instead of the schema's regular expression.
- */
-export function fieldErrors(error: { all: Array<ValueError & { summary?: string }> }, passwordMinLength: number): FieldError[] {
+/** One entry per failing field and rule. The value is never echoed (it may be a password). */
+export function fieldErrors(error: { all: Array<ValueError & { summary?: string }> }): FieldError[] {
   const errors: FieldError[] = [];
   const seen = new Set<string>();
   for (const issue of error.all) {
     const field = issue.path.replace(/^\//, "").replaceAll("/", ".") || "body";
-    const reasons = field === "password" && typeof issue.value === "string" ? passwordPolicyViolations(issue.value, passwordMinLength) : [];
-    const messages = reasons.length > 0 ? reasons : [issue.summary || issue.message];
-    for (const message of messages) {
-      const id = `${field}\u0000${message}`;
-      if (seen.has(id)) continue;
-      seen.add(id);
-      errors.push({ field, message });
-    }
+    // Elysia's summary of a type mismatch ends with the value it found: never echoed.
+    const message = issue.summary?.replace(/ but found: [\s\S]*$/, "") || issue.message;
+    const id = `${field}\u0000${message}`;
+    if (seen.has(id)) continue;
+    seen.add(id);
+    errors.push({ field, message });
   }
   return errors;
 }

@@ -13,7 +13,6 @@ export interface HttpPluginOptions {
   accessLog: AccessLog;
   metrics: Metrics;
   contexts: RequestContexts;
-  passwordMinLength: number;
   /** Log /health, /ready and /metrics too; off by default so probes do not drown the access log. */
   logProbes: boolean;
 }
@@ -36,7 +35,7 @@ export function targetPath(url: string): string | undefined {
  * Cross-cutting HTTP concerns: request ids and trace ids on every response, every error as
  * application/problem+json, and one access-log line plus metrics per request, as it is answered.
  */
-export function httpPlugin({ logger, accessLog, metrics, contexts, passwordMinLength, logProbes }: HttpPluginOptions) {
+export function httpPlugin({ logger, accessLog, metrics, contexts, logProbes }: HttpPluginOptions) {
   /** Metrics and the access line for one answered request. */
   function record(request: Request, route: string | undefined, status: number) {
     const requestContext = contexts.of(request);
@@ -75,7 +74,7 @@ export function httpPlugin({ logger, accessLog, metrics, contexts, passwordMinLe
           break;
         case "VALIDATION":
           problem = new ProblemError(422, "validation", "Validation Failed", `The request ${error.type} is invalid`, {}, {
-            errors: fieldErrors(error, passwordMinLength),
+            errors: fieldErrors(error),
           });
           break;
         default:

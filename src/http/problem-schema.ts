@@ -16,9 +16,16 @@ export const problemSchema = t.Object(
     instance: t.Optional(t.String({ examples: ["/signup"] })),
     request_id: t.Optional(t.String()),
     errors: t.Optional(
-      t.Array(t.Object({ field: t.String(), message: t.String() }), {
-        description: "Validation failures: one entry per field and rule; values are never echoed",
-      }),
+      t.Array(
+        t.Object({
+          field: t.String({ examples: ["password"] }),
+          rule: t.Optional(t.String({ description: "The rule broken, where one is named", examples: ["common"] })),
+          message: t.String(),
+        }),
+        {
+          description: "Validation failures: one entry per field and rule; values are never echoed",
+        },
+      ),
     ),
   },
   { description: "RFC 9457 problem details" },

@@ -54,6 +54,12 @@ export function createMetrics(sources: MetricsSources) {
     buckets: HASH_BUCKETS,
     registers,
   });
+  const pwnedChecks = new Counter({
+    name: "pwned_passwords_checks_total",
+    help: "Breached-password lookups (PWNED_PASSWORDS_URL) by outcome: breached, clean, failed_open, failed_closed",
+    labelNames: ["outcome"] as const,
+    registers,
+  });
   new Gauge({
     name: "password_hashes_in_flight",
     help: "Passwords being hashed now",
@@ -87,6 +93,7 @@ export function createMetrics(sources: MetricsSources) {
     },
     swept: (count: number) => idempotencySwept.inc(count),
     hashSeconds: (seconds: number) => hashDuration.observe(seconds),
+    pwnedCheck: (outcome: string) => pwnedChecks.inc({ outcome }),
   };
 }
 

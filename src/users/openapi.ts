@@ -10,7 +10,7 @@ import {
   unexpectedFailureResponse,
 } from "../http/problem-schema";
 import { idempotencyKeySchema } from "../idempotency/key";
-import { signupBodySchema, userSchema } from "./model";
+import { type PasswordRulesSummary, signupBodySchema, userSchema } from "./model";
 
 const replayHeaders: Record<string, OpenAPIV3.HeaderObject> = {
   "Idempotent-Replayed": {
@@ -25,7 +25,7 @@ const required = (headers: Record<string, OpenAPIV3.HeaderObject>) =>
 
 const starting = "Starting (retry after Retry-After)";
 
-export const signupDocs = (passwordMinLength: number): DocumentDecoration => ({
+export const signupDocs = (passwordRules: PasswordRulesSummary): DocumentDecoration => ({
   summary: "Register a user",
   description:
     "Creates a user. With an `Idempotency-Key`, a retry of the same request replays the first answer " +
@@ -46,8 +46,8 @@ export const signupDocs = (passwordMinLength: number): DocumentDecoration => ({
     required: true,
     content: {
       "application/json": {
-        schema: jsonSchema(signupBodySchema(passwordMinLength)),
-        example: { name: "Ana", email: "ana@example.com", password: "S3guro!123", display_name: "Ana G" },
+        schema: jsonSchema(signupBodySchema(passwordRules)),
+        example: { name: "Ana", email: "ana@example.com", password: "Velero-Azul-27", display_name: "Ana G" },
       },
     },
   },

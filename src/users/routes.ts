@@ -5,7 +5,9 @@ import type { RequestContexts } from "../http/request-context";
 import type { IdempotencyGuard, KeyLease, StoredResponse } from "../idempotency/guard";
 import { parseIdempotencyKey } from "../idempotency/key";
 import type { Spans } from "../observability/spans";
+import type { PasswordRulesSummary } from "./model";
 import { getUserDocs, signupDocs } from "./openapi";
+import type { PasswordPolicy } from "./password-policy";
 import type { Signup } from "./signup";
 import type { SignupRateLimit } from "../rate-limit/signup-rate-limit";
 import { clientAddress } from "../rate-limit/client-address";
@@ -20,7 +22,8 @@ export interface UserRoutesOptions {
   findUser: FindUser;
   spans: Spans;
   contexts: RequestContexts;
-  passwordMinLength: number;
+  passwordRules: PasswordRulesSummary;
+  passwordPolicy: PasswordPolicy;
   idempotencyKeyRequired: boolean;
   /** False until migrations have run: requests then get a 503 instead of a missing-table 500. */
   isStarted: () => boolean;
@@ -53,7 +56,7 @@ const uuidPattern = "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4
 
 export function userRoutes(options: UserRoutesOptions) {
   const { signup, guard, findUser, spans, contexts, rateLimit } = options;
-  const validate = createSignupValidator(options.passwordMinLength);
+  const validate = createSignupValidator(options.passwordRules, options.passwordPolicy);
 
   async function handleSignup(body: unknown, request: Request, socketAddress: string | undefined): Promise<Response> {
     const context = contexts.of(request);
@@ -98,7 +101,7 @@ export function userRoutes(options: UserRoutesOptions) {
       return response;
     }, {
       parse: parseJsonBody,
-      detail: signupDocs(options.passwordMinLength),
+      detail: signupDocs(options.passwordRules),
     })
     .get(
       "/users/:id",

@@ -4,9 +4,11 @@ import { keyInProgress } from "../idempotency/problems";
 import type { Execution, KeyLease } from "../idempotency/guard";
 import { type SignupInput, type UserView, normalizeEmail } from "./model";
 import type { PasswordHasher } from "./password-hasher";
+import type { PwnedPasswordsCheck } from "./pwned-passwords";
 import type { UserStatements } from "./statements";
 import type { Span } from "@opentelemetry/api";
 import { newUserId } from "./user-id";
+import { invalidSignup, passwordErrors } from "./validate-signup";
 import type { Spans } from "../observability/spans";
 import { cloudEvent, traceparentOf } from "../events/cloud-event";
 
@@ -23,6 +25,8 @@ export interface SignupDependencies {
   hasher: PasswordHasher;
   spans: Spans;
   events?: SignupEvents;
+  /** The online breached-password lookup, when configured. */
+  pwnedPasswords?: PwnedPasswordsCheck;
 }
 
 export interface SignupRequest {
@@ -40,7 +44,7 @@ export interface SignupRequest {
  * statement.
  */
 export function createSignup(deps: SignupDependencies) {
-  const { statements, hasher, spans, events } = deps;
+  const { statements, hasher, spans, events, pwnedPasswords } = deps;
 
   /** The event's placeholders: the user exactly as GET /users/{id} shows it, never the hash. */
   function eventOf(user: UserView, span: Span | undefined) {
@@ -78,6 +82,11 @@ export function createSignup(deps: SignupDependencies) {
     const emailNormalized = normalizeEmail(input.email);
     const [taken] = await spans.run("signup.duplicate_check", {}, () => statements.emailTaken.execute({ emailNormalized }));
     if (taken) return duplicate(request);
+    if (pwnedPasswords) {
+      // After the duplicate check, so a taken email costs no lookup; a refusal releases the key.
+      const breached = await spans.run("password.breach_check", {}, () => pwnedPasswords(input.password));
+      if (breached.length > 0) throw invalidSignup(passwordErrors(breached));
+    }
 
     const passwordHash = await spans.run("password.hash", {}, () => hasher.hash(input.password));
     // The id's time and created_at are one instant: reads on a replica rely on the id's time.

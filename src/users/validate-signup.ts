@@ -2,8 +2,15 @@ import type { ErrorObject } from "ajv";
 import type { FieldError } from "../http/error-mapping";
 import { createJsonSchemaValidator } from "../http/json-schema";
 import { ProblemError } from "../http/problem";
-import { type SignupInput, signupBodySchema } from "./model";
-import { passwordPolicyViolations } from "./password-policy";
+import { type PasswordRulesSummary, type SignupInput, signupBodySchema } from "./model";
+import { normalizePassword } from "./password-normalization";
+import type { PasswordPolicy, PasswordViolation } from "./password-policy";
+
+export const invalidSignup = (errors: FieldError[]) =>
+  new ProblemError(422, "validation", "Validation Failed", "The request body is invalid", {}, { errors });
+
+export const passwordErrors = (violations: PasswordViolation[]): FieldError[] =>
+  violations.map(({ rule, message }) => ({ field: "password", rule, message }));
 
 /** What each rule of the schema means to a client; never the value it was given. */
 function messageOf(error: ErrorObject, field: string): string {
@@ -28,42 +35,52 @@ function messageOf(error: ErrorObject, field: string): string {
   }
 }
 
-/** One entry per failing field and rule; a password gets the policy's own reasons instead of its regular expression. */
-function fieldErrors(errors: ErrorObject[], body: unknown, passwordMinLength: number): FieldError[] {
+/** One entry per failing field and rule, in the order the schema reports them. */
+function fieldErrors(errors: ErrorObject[]): FieldError[] {
   const result: FieldError[] = [];
   const seen = new Set<string>();
   for (const error of errors) {
     const missing = error.keyword === "required" ? String((error.params as { missingProperty: string }).missingProperty) : "";
     const field = error.instancePath.replace(/^\//, "").replaceAll("/", ".") || missing || "body";
-    const value = field === "password" ? (body as { password?: unknown }).password : undefined;
-    const reasons = typeof value === "string" ? passwordPolicyViolations(value, passwordMinLength) : [];
-    for (const message of reasons.length > 0 ? reasons : [messageOf(error, field)]) {
-      const id = `${field}\u0000${message}`;
-      if (seen.has(id)) continue;
-      seen.add(id);
-      result.push({ field, message });
-    }
+    const message = messageOf(error, field);
+    const id = `${field}\u0000${message}`;
+    if (seen.has(id)) continue;
+    seen.add(id);
+    result.push({ field, message });
   }
   return result;
 }
 
 /**
- * Validates a parsed signup body against the same schema the OpenAPI document shows. Done in the
- * handler, not by Elysia, so that it is its own span and its errors never carry the values.
- * Returns only the known fields: extra ones are ignored, and never reach the fingerprint.
+ * Validates a parsed signup body against the same schema the OpenAPI document shows (lengths in
+ * code points, as JSON Schema counts them), then the password against the policy, normalized
+ * (NFKC). Done in the handler, not by Elysia, so that it is its own span and its errors never
+ * carry the values. Returns only the known fields, the password normalized: that form is hashed
+ * and fingerprinted. Extra fields never reach either.
  */
-export function createSignupValidator(passwordMinLength: number) {
-  const check = createJsonSchemaValidator().compile<SignupInput>(signupBodySchema(passwordMinLength));
-  const invalid = (errors: FieldError[]) =>
-    new ProblemError(422, "validation", "Validation Failed", "The request body is invalid", {}, { errors });
+export function createSignupValidator(passwordRules: PasswordRulesSummary, policy: PasswordPolicy) {
+  const check = createJsonSchemaValidator().compile<SignupInput>(signupBodySchema(passwordRules));
   return (body: unknown): SignupInput => {
-    if (!check(body)) throw invalid(fieldErrors(check.errors ?? [], body, passwordMinLength));
-    const input: SignupInput = { name: body.name, email: body.email, password: body.password, display_name: body.display_name };
+    if (!check(body)) {
+      // Every broken rule in one answer. A password that is text is judged by the policy alone,
+      // after normalization, with the rule each reason breaks.
+      const password = (body as { password?: unknown } | null)?.password;
+      const passwordIsText = typeof password === "string" && password.isWellFormed();
+      const errors = fieldErrors(check.errors ?? []).filter((error) => !(passwordIsText && error.field === "password"));
+      if (passwordIsText) errors.push(...passwordErrors(policy(normalizePassword(password))));
+      // Only the password's raw length broke the schema, and normalized it holds: the policy decides below.
+      if (errors.length > 0) throw invalidSignup(errors);
+    }
+    const valid = body as SignupInput;
+    const input: SignupInput = { name: valid.name, email: valid.email, password: valid.password, display_name: valid.display_name };
     const unstorable = Object.entries(input)
       .filter(([, value]) => !isStorableText(value))
       .map(([field]) => ({ field, message: "must not contain NUL characters or unpaired surrogates" }));
-    if (unstorable.length > 0) throw invalid(unstorable);
-    return input;
+    if (unstorable.length > 0) throw invalidSignup(unstorable);
+    const password = normalizePassword(input.password);
+    const violations = policy(password, input);
+    if (violations.length > 0) throw invalidSignup(passwordErrors(violations));
+    return { ...input, password };
   };
 }
 

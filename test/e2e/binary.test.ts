@@ -33,6 +33,14 @@ describe("the compiled binary", () => {
     expect(created.status).toBe(201);
     const user = (await created.json()) as { id: string };
     expect((await fetch(`${first.url}/users/${user.id}`)).status).toBe(200);
+    // The common-password list is embedded: refused with nothing beside the binary.
+    const common = await fetch(`${first.url}/signup`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ name: "Ana", email: "common@example.com", password: "P@ssw0rd1", display_name: "Ana G" }),
+    });
+    expect(common.status).toBe(422);
+    expect(((await common.json()) as { errors: unknown[] }).errors).toContainEqual(expect.objectContaining({ rule: "common" }));
     expect(await first.stop()).toBe(0);
 
     const second = await startService(folder.binary, { cwd: folder.dir });

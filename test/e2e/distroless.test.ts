@@ -68,7 +68,7 @@ describe("the binary in a bare root as nonroot (what distroless provides)", () =
       const created = await fetch(`${service.url}/signup`, {
         method: "POST",
         headers: { "content-type": "application/json" },
-        body: JSON.stringify({ name: "Ana", email: `distroless-${Date.now()}@example.com`, password: "S3guro!123", display_name: "Ana G" }),
+        body: JSON.stringify({ name: "Ana", email: `distroless-${Date.now()}@example.com`, password: "Velero-Azul-27", display_name: "Ana G" }),
       });
       expect(created.status).toBe(201);
       const inside = Bun.spawnSync([launcher, "healthcheck"], { env: { PATH: process.env.PATH ?? "", PORT: new URL(service.url).port } });

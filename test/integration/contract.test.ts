@@ -129,7 +129,7 @@ const bodyFieldOfLength: Record<string, (length: number) => string> = {
 const patternCases: Record<string, { accepted: string; refused: string }> = {
   "name \\S": { accepted: " a ", refused: "   " },
   "display_name \\S": { accepted: " a ", refused: "   " },
-  "password ^(?=.*[a-z])(?=.*[A-Z])(?=.*\\d)": { accepted: "Abcdefg1", refused: "abcdefg1" },
+  "password ^(?=.*\\p{Lu})(?=.*\\p{Ll})(?=.*\\p{Nd})": { accepted: "Пароль-Секрет-7", refused: "пароль-секрет-7" },
   "email ^[^@]{1,64}@(?:[^.@]{1,63}\\.)*[^.@]{1,63}$": {
     accepted: `${"a".repeat(64)}@${"b".repeat(63)}.io`,
     refused: `${"a".repeat(65)}@example.com`,

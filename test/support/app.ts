@@ -30,7 +30,7 @@ export function signupBody(overrides: Record<string, unknown> = {}) {
   return {
     name: "Ana",
     email: `ana.${Date.now()}.${counter}@example.com`,
-    password: "S3guro!123",
+    password: "Velero-Azul-27",
     display_name: "Ana G",
     ...overrides,
   };

@@ -32,5 +32,5 @@ export const signupAt = (url: string, email: string, headers: Record<string, str
   fetch(`${url}/signup`, {
     method: "POST",
     headers: { "content-type": "application/json", ...headers },
-    body: JSON.stringify({ name: "Ana", email, password: "S3guro!123", display_name: "Ana G" }),
+    body: JSON.stringify({ name: "Ana", email, password: "Velero-Azul-27", display_name: "Ana G" }),
   });

@@ -108,7 +108,13 @@ export interface components {
             request_id?: string;
             /** @description Validation failures: one entry per field and rule; values are never echoed */
             errors?: {
+                /** @example password */
                 field: string;
+                /**
+                 * @description The rule broken, where one is named
+                 * @example common
+                 */
+                rule?: string;
                 message: string;
             }[];
         };
@@ -399,7 +405,7 @@ export interface operations {
                  * @example {
                  *       "name": "Ana",
                  *       "email": "ana@example.com",
-                 *       "password": "S3guro!123",
+                 *       "password": "Velero-Azul-27",
                  *       "display_name": "Ana G"
                  *     }
                  */
@@ -413,8 +419,8 @@ export interface operations {
                      */
                     email: string;
                     /**
-                     * @description 8-128 characters with an upper-case letter, a lower-case letter and a digit
-                     * @example S3guro!123
+                     * @description 8-128 characters (code points, after NFKC normalization) with an upper-case letter, a lower-case letter and a digit (any script); not a common or breached password; not one built from the email or the names. A refusal names each broken rule in `errors[].rule`.
+                     * @example Velero-Azul-27
                      */
                     password: string;
                     /** @example Ana G */

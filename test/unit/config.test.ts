@@ -33,6 +33,9 @@ describe("loadConfig defaults", () => {
     expect(config.log).toEqual({ level: "info", probes: false });
     expect(config.password).toEqual({
       minLength: 8,
+      composition: true,
+      blocklist: true,
+      pwned: undefined,
       algorithm: "argon2id",
       argon2MemoryCost: 19456,
       argon2TimeCost: 2,
@@ -173,6 +176,12 @@ describe("loadConfig rejects bad values, naming the variable", () => {
     ["HASH_CONCURRENCY", "2.9"],
     ["IDEMPOTENCY_SWEEP_INTERVAL", "0"],
     ["IDEMPOTENCY_LEASE", "0ms"],
+    ["PASSWORD_COMPOSITION_RULE", "nist"],
+    ["PASSWORD_BLOCKLIST", "off"],
+    ["PWNED_PASSWORDS_URL", "ftp://example.com"],
+    ["PWNED_PASSWORDS_TIMEOUT", "0"],
+    ["PWNED_PASSWORDS_TIMEOUT", "11s"],
+    ["PWNED_PASSWORDS_FAILURE_MODE", "ignore"],
   ])("%s=%p", (name, value) => {
     const error = configError({ IDEMPOTENCY_SECRET: SECRET, [name]: value });
     expect(error.message).toContain(name);
@@ -198,6 +207,28 @@ describe("loadConfig rejects bad values, naming the variable", () => {
     const error = configError({ IDEMPOTENCY_SECRET: SECRET, PORT: "abc", LOG_LEVEL: "loud" });
     expect(error.message).toContain("PORT");
     expect(error.message).toContain("LOG_LEVEL");
+  });
+});
+
+describe("loadConfig password policy", () => {
+  test("NIST mode, the list off and the online lookup, as configured", () => {
+    const config = load({
+      PASSWORD_COMPOSITION_RULE: "FALSE",
+      PASSWORD_BLOCKLIST: "0",
+      PWNED_PASSWORDS_URL: "http://127.0.0.1:9999",
+      PWNED_PASSWORDS_TIMEOUT: "250ms",
+      PWNED_PASSWORDS_FAILURE_MODE: "closed",
+    });
+    expect(config.password).toMatchObject({
+      composition: false,
+      blocklist: false,
+      pwned: { url: "http://127.0.0.1:9999", timeoutMs: 250, failureMode: "closed" },
+    });
+    expect(load({ PWNED_PASSWORDS_URL: "https://api.pwnedpasswords.com" }).password.pwned).toEqual({
+      url: "https://api.pwnedpasswords.com",
+      timeoutMs: 1_000,
+      failureMode: "open",
+    });
   });
 });
 
