@@ -1,7 +1,7 @@
 import { buildApp } from "./app";
 import type { Config } from "./config";
 import type { DatabaseHandle } from "./db/database";
-import { safeError } from "./db/errors";
+import { isDatabaseUnavailable, safeError } from "./db/errors";
 import { migrate } from "./db/migrate";
 import { openDatabase } from "./db/open";
 import { createBatchSweeper } from "./db/batch-sweeper";
@@ -117,6 +117,18 @@ export async function serve(config: Config, logger: Logger) {
   };
   process.on("SIGTERM", () => void stop("SIGTERM"));
   process.on("SIGINT", () => void stop("SIGINT"));
+  // Under Bun, postgres.js can leave a failed reconnect's promise without a handler while the
+  // database is away (test/e2e/faults.test.ts, "gone for good"), and an unhandled rejection ends
+  // the process. That one is harmless: every request waiting on the database already got its
+  // 503. Anything else unhandled is a defect: logged, then the process ends as it would have.
+  process.on("unhandledRejection", (reason) => {
+    if (isDatabaseUnavailable(reason)) {
+      logger.warn({ error: safeError(reason) }, "a database connection attempt failed with no request waiting on it");
+      return;
+    }
+    logger.fatal({ error: safeError(reason) }, "unhandled rejection; exiting");
+    process.exit(1);
+  });
 
   if (await migrateWhenReachable(database, logger, () => stopping)) {
     for (const sweeper of sweepers) sweeper.start();
