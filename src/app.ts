@@ -9,6 +9,7 @@ import { httpPlugin } from "./http/http-plugin";
 import { RequestContexts } from "./http/request-context";
 import { createFingerprinter } from "./idempotency/fingerprint";
 import { createIdempotencyGuard } from "./idempotency/guard";
+import { createIdempotencyMetrics } from "./idempotency/metrics";
 import { prepareIdempotencyStatements } from "./idempotency/store";
 import type { AccessLog } from "./observability/access-log";
 import type { Logger } from "./observability/logger";
@@ -19,6 +20,7 @@ import { commonPasswords } from "./users/common-passwords";
 import { createPasswordHasher, hashAlgorithmFrom } from "./users/password-hasher";
 import { createSignupRateLimit } from "./rate-limit/signup-rate-limit";
 import { createUserReads } from "./users/find-user";
+import { createSignupMetrics } from "./users/metrics";
 import { BCRYPT_MAX_BYTES, createPasswordPolicy } from "./users/password-policy";
 import { createPwnedPasswordsCheck } from "./users/pwned-passwords";
 import { userRoutes } from "./users/routes";
@@ -39,14 +41,15 @@ export function buildApp({ config, database, logger, accessLog, tracing = withou
   const startedAt = performance.now();
   const contexts = new RequestContexts(tracing.plugin !== undefined);
   const hashGate = new AdmissionGate(config.password.hashConcurrency, config.password.hashMaxQueue);
-  const metrics = createMetrics({
+  const metrics = createMetrics({ databasePoolMax: database.driver === "postgres" ? config.database.poolMax : 1 });
+  const signupMetrics = createSignupMetrics(metrics.registry, {
     hashesInFlight: () => hashGate.inFlight,
     hashesQueued: () => hashGate.queued,
-    databasePoolMax: database.driver === "postgres" ? config.database.poolMax : 1,
   });
+  const idempotencyMetrics = createIdempotencyMetrics(metrics.registry);
   const { spans } = tracing;
   const statementRuntime = { spans, timeoutMs: config.database.timeoutMs };
-  const hasher = createPasswordHasher(hashAlgorithmFrom(config.password), hashGate, metrics.hashSeconds);
+  const hasher = createPasswordHasher(hashAlgorithmFrom(config.password), hashGate, signupMetrics.hashSeconds);
   const passwordRules = {
     minLength: config.password.minLength,
     composition: config.password.composition,
@@ -58,7 +61,7 @@ export function buildApp({ config, database, logger, accessLog, tracing = withou
     blocklist: config.password.blocklist ? commonPasswords() : undefined,
   });
   const pwnedPasswords = config.password.pwned
-    ? createPwnedPasswordsCheck({ ...config.password.pwned, logger, onOutcome: metrics.pwnedCheck })
+    ? createPwnedPasswordsCheck({ ...config.password.pwned, logger, onOutcome: signupMetrics.pwnedCheck })
     : undefined;
   const { natsUrl } = config.events;
   // Without NATS_URL no event is written at all (README, "Events"): nothing waits for a relay that never comes.
@@ -76,7 +79,7 @@ export function buildApp({ config, database, logger, accessLog, tracing = withou
     ttlMs: config.idempotency.ttlMs,
     leaseMs: config.idempotency.leaseMs,
     spans,
-    onOutcome: metrics.idempotency,
+    onOutcome: idempotencyMetrics.outcome,
   });
   const readiness = createReadiness({
     database,
@@ -113,6 +116,7 @@ export function buildApp({ config, database, logger, accessLog, tracing = withou
         }),
         spans,
         contexts,
+        metrics: signupMetrics,
         passwordRules,
         passwordPolicy,
         idempotencyKeyRequired: config.idempotency.keyRequired,
@@ -124,7 +128,7 @@ export function buildApp({ config, database, logger, accessLog, tracing = withou
         trustedProxies: config.rateLimit.trustedProxies,
       }),
     );
-  return { app, readiness, metrics, relay };
+  return { app, readiness, metrics, idempotencyMetrics, relay };
 }
 
 export type App = ReturnType<typeof buildApp>["app"];

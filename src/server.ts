@@ -56,7 +56,7 @@ export async function serve(config: Config, logger: Logger) {
   if (config.tracing.endpoint) logger.info({ endpoint: config.tracing.endpoint }, "exporting traces over OTLP/HTTP");
 
   const access = createAccessLog(config.log.level);
-  const { app, readiness, metrics, relay } = buildApp({ config, database, logger, accessLog: access.accessLog, tracing });
+  const { app, readiness, idempotencyMetrics, relay } = buildApp({ config, database, logger, accessLog: access.accessLog, tracing });
   if (config.events.natsUrl) {
     logger.info(
       { server: safeServer(config.events.natsUrl), stream: config.events.stream, subject: config.events.subject },
@@ -70,7 +70,7 @@ export async function serve(config: Config, logger: Logger) {
       deleteBatch: idempotencySweepStatement(database.db),
       intervalMs: config.idempotency.sweepIntervalMs,
       logger,
-      onSwept: metrics.swept,
+      onSwept: idempotencyMetrics.swept,
     }),
     ...(config.rateLimit.signupPerMinute > 0
       ? [

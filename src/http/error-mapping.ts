@@ -1,7 +1,6 @@
 import type { ValueError } from "@sinclair/typebox/value";
 import { isDatabaseUnavailable } from "../db/errors";
-import { GateFullError } from "../users/admission-gate";
-import { ProblemError } from "./problem";
+import { isAnsweredFailure, ProblemError } from "./problem";
 
 export interface FieldError {
   field: string;
@@ -28,11 +27,7 @@ export function fieldErrors(error: { all: Array<ValueError & { summary?: string 
 
 /** Failures that are not the client's, with the answer that tells it what to do. */
 export function serverFailureProblem(error: unknown): ProblemError {
-  if (error instanceof GateFullError) {
-    return new ProblemError(503, "overloaded", "Service Unavailable", "Too many signups in progress; retry shortly", {
-      "retry-after": "1",
-    });
-  }
+  if (isAnsweredFailure(error)) return error.answer();
   if (isDatabaseUnavailable(error)) {
     return new ProblemError(503, "database-unavailable", "Service Unavailable", "The database is not reachable; retry shortly", {
       "retry-after": "2",

@@ -3,7 +3,7 @@ import { safeError } from "../db/errors";
 import { PROBE_PATHS } from "../identity";
 import type { AccessLog } from "../observability/access-log";
 import type { Logger } from "../observability/logger";
-import type { Metrics, SignupStatus } from "../observability/metrics";
+import type { Metrics } from "../observability/metrics";
 import { fieldErrors, serverFailureProblem } from "./error-mapping";
 import { ProblemError, problemResponse } from "./problem";
 import type { RequestContexts } from "./request-context";
@@ -23,7 +23,7 @@ const PROBES = new Set<string>(Object.values(PROBE_PATHS));
  * The path of a request's target. Bun hands over a CONNECT's authority-form target
  * (`127.0.0.1:5432`) as the URL, which is not one: undefined then, and the request gets a 400.
  */
-export function targetPath(url: string): string | undefined {
+function targetPath(url: string): string | undefined {
   try {
     return new URL(url).pathname;
   } catch {
@@ -42,7 +42,6 @@ export function httpPlugin({ logger, accessLog, metrics, contexts, logProbes }: 
     const seconds = (performance.now() - requestContext.startedAt) / 1000;
     const template = route || "unmatched";
     metrics.observeRequest(request.method, template, status, seconds);
-    if (template === "/signup") metrics.signup(signupStatus(status, requestContext.signupOutcome));
     if (!logProbes && PROBES.has(template)) return;
     accessLog.write(request.method, template, status, Math.round(seconds * 100_000) / 100, requestContext);
   }
@@ -108,8 +107,3 @@ export function httpPlugin({ logger, accessLog, metrics, contexts, logProbes }: 
     });
 }
 
-/** The handler names the outcomes it knows; anything else is judged by its status. */
-function signupStatus(status: number, outcome: SignupStatus | undefined): SignupStatus {
-  if (outcome) return outcome;
-  return status >= 500 ? "error" : "invalid";
-}

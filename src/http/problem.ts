@@ -34,6 +34,18 @@ export class ProblemError extends Error {
   }
 }
 
+/**
+ * A failure that is not the client's but has an answer that tells the client what to do (an
+ * overload's 503 with Retry-After). Logged as a failure like any other, then answered with its own
+ * problem: a feature's error implements this, so the http layer maps it without knowing the feature.
+ */
+export interface AnsweredFailure {
+  answer(): ProblemError;
+}
+
+export const isAnsweredFailure = (error: unknown): error is AnsweredFailure =>
+  typeof error === "object" && error !== null && typeof (error as Partial<AnsweredFailure>).answer === "function";
+
 export function problemResponse(problem: Problem, headers: Record<string, string> = {}): Response {
   return new Response(JSON.stringify(problem), {
     status: problem.status,

@@ -1,5 +1,4 @@
 import { type SpanContext, trace } from "@opentelemetry/api";
-import type { SignupStatus } from "../observability/metrics";
 
 /** Ids a client may send us; anything else is replaced, so logs never carry injected text. */
 const SAFE_ID = /^[A-Za-z0-9._:@/+=-]{1,128}$/;
@@ -7,11 +6,9 @@ const TRACEPARENT = /^[\da-f]{2}-([\da-f]{32})-([\da-f]{16})-[\da-f]{2}$/;
 
 const randomHex = (bytes: number) => Buffer.from(crypto.getRandomValues(new Uint8Array(bytes))).toString("hex");
 
-/** What the service knows of one request: its ids, when it started, how a signup ended. */
+/** What the service knows of one request: its ids and when it started. */
 export class RequestContext {
   readonly startedAt = performance.now();
-  /** Set by the signup handler when it knows how the request ended, for `signup_requests_total`. */
-  signupOutcome?: SignupStatus;
   private traceIds?: { traceId: string; spanId: string };
 
   constructor(

@@ -1,30 +1,10 @@
 import { ResultMismatchError } from "../db/errors";
 import type { Spans } from "../observability/spans";
+import type { ClaimedKey, KeyLease, StoredResponse } from "./contract";
 import type { Fingerprint, Fingerprinter } from "./fingerprint";
+import type { IdempotencyOutcome } from "./metrics";
 import { keyInProgress, keyReused } from "./problems";
 import type { IdempotencyStatements } from "./store";
-
-/** What a replay gives back, byte for byte. */
-export interface StoredResponse {
-  status: number;
-  body: string;
-  location?: string;
-}
-
-/** Proof of ownership of a claimed key; completing with it fails once another request took over. */
-export interface KeyLease {
-  scope: string;
-  key: string;
-  leaseToken: string;
-}
-
-export interface Execution {
-  response: StoredResponse;
-  /** True when the execution already wrote the response under the key in its own statement. */
-  persisted: boolean;
-}
-
-export type IdempotencyOutcome = "claimed" | "taken_over" | "replayed" | "mismatch" | "in_progress" | "released";
 
 export interface IdempotencyGuardOptions {
   statements: IdempotencyStatements;
@@ -102,26 +82,26 @@ export function createIdempotencyGuard(options: IdempotencyGuardOptions) {
       scope: string,
       key: string,
       body: unknown,
-      execute: (lease: KeyLease) => Promise<Execution>,
+      execute: (claimed: ClaimedKey) => Promise<StoredResponse>,
     ): Promise<{ response: StoredResponse; replayed: boolean }> {
       const claim = await spans.run("idempotency.claim", {}, () => claimOrReplay(scope, key, body, fingerprinter.of(body)));
       if ("replay" in claim) return { response: claim.replay, replayed: true };
       const { lease } = claim;
-      let execution: Execution;
+      const claimed: ClaimedKey = {
+        lease,
+        async complete({ status, body: responseBody, location }) {
+          await spans.run("idempotency.complete", {}, () =>
+            statements.complete.execute({ ...lease, responseStatus: status, responseBody, responseLocation: location ?? null }),
+          );
+        },
+      };
       try {
-        execution = await execute(lease);
+        return { response: await execute(claimed), replayed: false };
       } catch (error) {
         await statements.release.execute({ ...lease }).catch(() => {});
         onOutcome("released");
         throw error;
       }
-      if (!execution.persisted) {
-        const { status, body: responseBody, location } = execution.response;
-        await spans.run("idempotency.complete", {}, () =>
-          statements.complete.execute({ ...lease, responseStatus: status, responseBody, responseLocation: location ?? null }),
-        );
-      }
-      return { response: execution.response, replayed: false };
     },
   };
 }

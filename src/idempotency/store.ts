@@ -2,28 +2,9 @@ import { and, eq, gt, sql } from "drizzle-orm";
 import type { Database } from "../db/database";
 import { instrument, type StatementRuntime } from "../db/instrument";
 import { idempotencyKeys } from "../db/schema";
+import { completeKeyQuery, leaseMatches } from "./contract";
 
 const p = sql.placeholder;
-const keyMatches = sql`${idempotencyKeys.scope} = ${p("scope")} and ${idempotencyKeys.key} = ${p("key")}`;
-const leaseMatches = sql`${keyMatches} and ${idempotencyKeys.leaseToken} = ${p("leaseToken")}`;
-
-/**
- * Marks a claimed key completed with its response, only while `leaseToken` still owns it.
- * The signup statement embeds this same update as a CTE, so the user and its key commit together.
- */
-export const completeKeyQuery = (db: Database) =>
-  db
-    .update(idempotencyKeys)
-    .set({
-      state: "completed",
-      responseStatus: sql`${p("responseStatus")}::int`,
-      responseBody: sql`${p("responseBody")}::text`,
-      responseLocation: sql`${p("responseLocation")}::text`,
-      leaseToken: null,
-      lockedUntil: null,
-    })
-    .where(leaseMatches)
-    .returning({ key: idempotencyKeys.key });
 
 /** A millisecond count from a placeholder, as an interval added to the database's clock. */
 const fromNow = (placeholder: string) => sql`now() + ${p(placeholder)}::bigint * interval '1 millisecond'`;

@@ -1,6 +1,15 @@
-export class GateFullError extends Error {
+import { type AnsweredFailure, ProblemError } from "../http/problem";
+
+/** The gate's queue is full: answered with a 503 and a short Retry-After. */
+export class GateFullError extends Error implements AnsweredFailure {
   constructor() {
     super("admission gate queue is full");
+  }
+
+  answer(): ProblemError {
+    return new ProblemError(503, "overloaded", "Service Unavailable", "Too many signups in progress; retry shortly", {
+      "retry-after": "1",
+    });
   }
 }
 

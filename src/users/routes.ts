@@ -2,8 +2,13 @@ import { Elysia, t } from "elysia";
 import { parseJsonBody } from "../http/json-body";
 import { PROBLEM_CONTENT_TYPE, ProblemError } from "../http/problem";
 import type { RequestContexts } from "../http/request-context";
-import type { IdempotencyGuard, KeyLease, StoredResponse } from "../idempotency/guard";
-import { parseIdempotencyKey } from "../idempotency/key";
+import {
+  type ClaimedKey,
+  type IdempotencyGuard,
+  isKeyConflict,
+  parseIdempotencyKey,
+  type StoredResponse,
+} from "../idempotency/contract";
 import type { Spans } from "../observability/spans";
 import type { PasswordRulesSummary } from "./model";
 import { getUserDocs, signupDocs } from "./openapi";
@@ -12,6 +17,7 @@ import type { Signup } from "./signup";
 import type { SignupRateLimit } from "../rate-limit/signup-rate-limit";
 import { clientAddress } from "../rate-limit/client-address";
 import type { FindUser } from "./find-user";
+import type { SignupMetrics, SignupStatus } from "./metrics";
 import { createSignupValidator } from "./validate-signup";
 
 export const SIGNUP_SCOPE = "POST /signup";
@@ -22,6 +28,7 @@ export interface UserRoutesOptions {
   findUser: FindUser;
   spans: Spans;
   contexts: RequestContexts;
+  metrics: SignupMetrics;
   passwordRules: PasswordRulesSummary;
   passwordPolicy: PasswordPolicy;
   idempotencyKeyRequired: boolean;
@@ -49,13 +56,18 @@ function render(response: StoredResponse, replayed: boolean): Response {
   return new Response(response.body, { status: response.status, headers });
 }
 
-const isIdempotencyConflict = (error: unknown) =>
-  error instanceof ProblemError && (error.slug === "idempotency-key-in-progress" || error.slug === "idempotency-key-reused");
+/** How a refused signup ended: the outcomes the handler names, else judged by the answer's status. */
+function refusalStatus(error: unknown): SignupStatus {
+  if (isKeyConflict(error)) return "conflict";
+  if (error instanceof ProblemError && error.status === 429) return "rate_limited";
+  // Anything but a ProblemError is answered with a 5xx (http/error-mapping.ts).
+  return error instanceof ProblemError && error.status < 500 ? "invalid" : "error";
+}
 
 const uuidPattern = "^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$";
 
 export function userRoutes(options: UserRoutesOptions) {
-  const { signup, guard, findUser, spans, contexts, rateLimit } = options;
+  const { signup, guard, findUser, spans, contexts, rateLimit, metrics } = options;
   const validate = createSignupValidator(options.passwordRules, options.passwordPolicy);
 
   async function handleSignup(body: unknown, request: Request, socketAddress: string | undefined): Promise<Response> {
@@ -64,7 +76,6 @@ export function userRoutes(options: UserRoutesOptions) {
       ? await spans.run("rate_limit", {}, () => rateLimit.take(clientAddress(request, socketAddress, options.trustedProxies)))
       : 0;
     if (waitSeconds > 0) {
-      context.signupOutcome = "rate_limited";
       throw new ProblemError(429, "rate-limited", "Too Many Requests", "Too many signups from this client; retry later", {
         "retry-after": String(waitSeconds),
       });
@@ -74,33 +85,47 @@ export function userRoutes(options: UserRoutesOptions) {
     if (key === undefined && options.idempotencyKeyRequired) {
       throw new ProblemError(400, "idempotency-key-required", "Idempotency-Key required", "Send an Idempotency-Key header");
     }
-    const run = (lease?: KeyLease) => signup({ input, instance: "/signup", requestId: context.requestId, lease });
-    try {
-      const { response, replayed } =
-        key === undefined ? { response: (await run()).response, replayed: false } : await guard.run(SIGNUP_SCOPE, key, input, run);
-      context.signupOutcome = replayed ? "replayed" : response.status === 201 ? "success" : "duplicate";
-      return render(response, replayed);
-    } catch (error) {
-      if (isIdempotencyConflict(error)) context.signupOutcome = "conflict";
-      throw error;
-    }
+    const run = (claimed?: ClaimedKey) => signup({ input, instance: "/signup", requestId: context.requestId, key: claimed });
+    const { response, replayed } =
+      key === undefined ? { response: await run(), replayed: false } : await guard.run(SIGNUP_SCOPE, key, input, run);
+    metrics.signup(replayed ? "replayed" : response.status === 201 ? "success" : "duplicate");
+    return render(response, replayed);
   }
 
+  /** Every refused signup is counted, also one refused before the handler (the body's parser, the start). */
+  function refused(error: unknown): never {
+    metrics.signup(refusalStatus(error));
+    throw error;
+  }
+
+  const requireStarted = () => {
+    if (!options.isStarted()) {
+      throw new ProblemError(503, "starting", "Service Unavailable", "The service is starting; retry shortly", {
+        "retry-after": "1",
+      });
+    }
+  };
+
   return new Elysia({ name: "users" })
-    .onBeforeHandle(() => {
-      if (!options.isStarted()) {
-        throw new ProblemError(503, "starting", "Service Unavailable", "The service is starting; retry shortly", {
-          "retry-after": "1",
-        });
-      }
-    })
     .post("/signup", async ({ body, request, server, set }) => {
-      const response = await handleSignup(body, request, server?.requestIP(request)?.address);
+      const response = await handleSignup(body, request, server?.requestIP(request)?.address).catch(refused);
       // Read by the access log, the metrics and the tracing plugin.
       set.status = response.status;
       return response;
     }, {
-      parse: parseJsonBody,
+      // Whatever the parser throws is answered with a 4xx (http/http-plugin.ts, PARSE).
+      parse: (context) =>
+        parseJsonBody(context).catch((error) => {
+          metrics.signup("invalid");
+          throw error;
+        }),
+      beforeHandle: () => {
+        try {
+          requireStarted();
+        } catch (error) {
+          refused(error);
+        }
+      },
       detail: signupDocs(options.passwordRules),
     })
     .get(
@@ -113,6 +138,7 @@ export function userRoutes(options: UserRoutesOptions) {
       },
       {
         params: t.Object({ id: t.String({ pattern: uuidPattern, description: "The user's id (a UUID)" }) }),
+        beforeHandle: requireStarted,
         detail: getUserDocs,
       },
     );

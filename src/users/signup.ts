@@ -1,7 +1,6 @@
 import { isUniqueViolation, ResultMismatchError } from "../db/errors";
 import { type Problem, problemType } from "../http/problem";
-import { keyInProgress } from "../idempotency/problems";
-import type { Execution, KeyLease } from "../idempotency/guard";
+import { type ClaimedKey, leaseLost, type StoredResponse } from "../idempotency/contract";
 import { type SignupInput, type UserView, normalizeEmail } from "./model";
 import type { PasswordHasher } from "./password-hasher";
 import type { PwnedPasswordsCheck } from "./pwned-passwords";
@@ -12,10 +11,10 @@ import { invalidSignup, passwordErrors } from "./validate-signup";
 import type { Spans } from "../observability/spans";
 import { cloudEvent, traceparentOf } from "../events/cloud-event";
 
-export const USER_CREATED_EVENT = "signup.user.created";
+const USER_CREATED_EVENT = "signup.user.created";
 
 /** Present when events are on: the signup statement then also writes the user-created event. */
-export interface SignupEvents {
+interface SignupEvents {
   /** Called once a user and its event have committed, so the relay publishes without waiting for its poll. */
   recorded(): void;
 }
@@ -34,8 +33,8 @@ export interface SignupRequest {
   /** Where the answer is addressed; goes into a problem's `instance` and `request_id`. */
   instance: string;
   requestId: string;
-  /** Present for a keyed request: the response commits under this key with the user. */
-  lease?: KeyLease;
+  /** Present for a keyed request: the answer is stored under this key (with the user, in one statement). */
+  key?: ClaimedKey;
 }
 
 /**
@@ -65,7 +64,7 @@ export function createSignup(deps: SignupDependencies) {
     };
   }
 
-  function duplicate(request: SignupRequest): Execution {
+  async function duplicate(request: SignupRequest): Promise<StoredResponse> {
     const problem: Problem = {
       type: problemType("duplicate-email"),
       title: "Email already registered",
@@ -74,11 +73,14 @@ export function createSignup(deps: SignupDependencies) {
       instance: request.instance,
       request_id: request.requestId,
     };
-    return { response: { status: 409, body: JSON.stringify(problem) }, persisted: false };
+    const response = { status: 409, body: JSON.stringify(problem) };
+    await request.key?.complete(response);
+    return response;
   }
 
-  return async function signup(request: SignupRequest): Promise<Execution> {
-    const { input, lease } = request;
+  return async function signup(request: SignupRequest): Promise<StoredResponse> {
+    const { input } = request;
+    const lease = request.key?.lease;
     const emailNormalized = normalizeEmail(input.email);
     const [taken] = await spans.run("signup.duplicate_check", {}, () => statements.emailTaken.execute({ emailNormalized }));
     if (taken) return duplicate(request);
@@ -117,7 +119,7 @@ export function createSignup(deps: SignupDependencies) {
       throw error;
     }
     events?.recorded();
-    return { response: { status: 201, body, location }, persisted: lease !== undefined };
+    return { status: 201, body, location };
 
     async function persist(event: ReturnType<typeof eventOf>) {
       if (lease) {
@@ -131,10 +133,7 @@ export function createSignup(deps: SignupDependencies) {
         });
         if (inserted.length > 0 && inserted[0]?.id !== id) throw new ResultMismatchError("insert_user_completing_key");
         if (inserted.length === 0) {
-          throw keyInProgress(
-            1,
-            "This request took too long and another request with the same Idempotency-Key took over; retry to get its result",
-          );
+          throw leaseLost();
         }
       } else {
         const [inserted] = await statements.insertUser.execute({ ...row, ...event });

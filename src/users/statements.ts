@@ -2,7 +2,7 @@ import { eq, sql } from "drizzle-orm";
 import type { Database } from "../db/database";
 import { instrument, type StatementRuntime } from "../db/instrument";
 import { users, usersRead } from "../db/schema";
-import { completeKeyQuery } from "../idempotency/store";
+import { completeKeyQuery } from "../idempotency/contract";
 import { outboxInsertQuery } from "../events/outbox";
 
 const p = sql.placeholder;

@@ -92,7 +92,11 @@ describe("AdmissionGate", () => {
     const refused = gate.run(async () => {
       called = true;
     });
-    expect(await outcome(refused)).toBeInstanceOf(GateFullError);
+    const refusal = await outcome(refused);
+    expect(refusal).toBeInstanceOf(GateFullError);
+    const answer = (refusal as GateFullError).answer();
+    expect(answer.status).toBe(503);
+    expect(answer.headers["retry-after"]).toMatch(/^\d+$/);
     expect(called).toBe(false);
     expect(gate.inFlight).toBe(1);
     expect(gate.queued).toBe(2);

@@ -1,7 +1,7 @@
+import { ProblemError } from "../../src/http/problem";
 import { describe, expect, test } from "bun:test";
 import { ValidationError } from "elysia";
 import { fieldErrors, serverFailureProblem } from "../../src/http/error-mapping";
-import { GateFullError } from "../../src/users/admission-gate";
 import { signupBodySchema } from "../../src/users/model";
 
 interface Issue {
@@ -68,10 +68,10 @@ describe("fieldErrors", () => {
 });
 
 describe("serverFailureProblem", () => {
-  test("a full admission gate is a 503 with retry-after", () => {
-    const problem = serverFailureProblem(new GateFullError());
-    expect(problem.status).toBe(503);
-    expect(problem.headers["retry-after"]).toMatch(/^\d+$/);
+  test("a failure that carries its answer is answered with it", () => {
+    const answer = new ProblemError(503, "overloaded", "Service Unavailable", "retry shortly", { "retry-after": "1" });
+    const problem = serverFailureProblem(Object.assign(new Error("full"), { answer: () => answer }));
+    expect(problem).toBe(answer);
   });
 
   test.each([

@@ -1,0 +1,66 @@
+import { Counter, Gauge, Histogram, type Registry } from "prom-client";
+
+const HASH_BUCKETS = [0.005, 0.01, 0.02, 0.03, 0.04, 0.05, 0.075, 0.1, 0.15, 0.25, 0.5, 1, 2.5];
+
+/** How a signup ended, for `signup_requests_total{status}`. */
+export type SignupStatus = "success" | "duplicate" | "replayed" | "invalid" | "conflict" | "rate_limited" | "error";
+
+export interface SignupMetricsSources {
+  hashesInFlight: () => number;
+  hashesQueued: () => number;
+}
+
+/** The signup's metrics (outcomes, hashing, breached-password lookups), registered on the app's registry. */
+export function createSignupMetrics(registry: Registry, sources: SignupMetricsSources) {
+  const registers = [registry];
+  const requests = new Counter({
+    name: "signup_requests_total",
+    help: "Signup requests by outcome: success, duplicate, replayed, invalid, conflict (idempotency), rate_limited, error",
+    labelNames: ["status"] as const,
+    registers,
+  });
+  const duplicates = new Counter({
+    name: "signup_duplicates_total",
+    help: "Signups refused because the email is already registered",
+    registers,
+  });
+  const hashDuration = new Histogram({
+    name: "password_hash_duration_seconds",
+    help: "Time to hash one password, excluding the wait for a hashing slot",
+    buckets: HASH_BUCKETS,
+    registers,
+  });
+  const pwnedChecks = new Counter({
+    name: "pwned_passwords_checks_total",
+    help: "Breached-password lookups (PWNED_PASSWORDS_URL) by outcome: breached, clean, failed_open, failed_closed",
+    labelNames: ["outcome"] as const,
+    registers,
+  });
+  new Gauge({
+    name: "password_hashes_in_flight",
+    help: "Passwords being hashed now",
+    registers,
+    collect() {
+      this.set(sources.hashesInFlight());
+    },
+  });
+  new Gauge({
+    name: "password_hashes_queued",
+    help: "Signups waiting for a hashing slot",
+    registers,
+    collect() {
+      this.set(sources.hashesQueued());
+    },
+  });
+
+  return {
+    signup(status: SignupStatus) {
+      requests.inc({ status });
+      if (status === "duplicate") duplicates.inc();
+    },
+    hashSeconds: (seconds: number) => hashDuration.observe(seconds),
+    pwnedCheck: (outcome: string) => pwnedChecks.inc({ outcome }),
+  };
+}
+
+export type SignupMetrics = ReturnType<typeof createSignupMetrics>;
