@@ -56,7 +56,7 @@ function postgresPids(dbName: string) {
 }
 
 /** Every live process in the trees under `roots`, roots included. */
-export function processTrees(roots: number[]) {
+function processTrees(roots: number[]) {
   const children = new Map<number, number[]>();
   for (const entry of readdirSync("/proc")) {
     if (!/^\d+$/.test(entry)) continue;

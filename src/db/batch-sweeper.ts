@@ -57,4 +57,3 @@ export function createBatchSweeper(options: {
   };
 }
 
-export type BatchSweeper = ReturnType<typeof createBatchSweeper>;

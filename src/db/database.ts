@@ -5,7 +5,7 @@ import type * as schema from "./schema";
 /** The Drizzle database, whichever driver is underneath: the code above it cannot tell. */
 export type Database = PgDatabase<PgQueryResultHKT, typeof schema>;
 
-export type DriverName = "postgres" | "pglite";
+type DriverName = "postgres" | "pglite";
 
 export interface DatabaseHandle {
   driver: DriverName;

@@ -3,9 +3,9 @@ import type { Database } from "./database";
 import { safeError } from "./errors";
 
 /** How often a replica known to be down is tried again; it is back in use within this after it returns. */
-export const REPLICA_PROBE_INTERVAL_MS = 1000;
+const REPLICA_PROBE_INTERVAL_MS = 1000;
 /** A probe (or a readiness check) that takes longer counts as a failure. */
-export const REPLICA_PROBE_TIMEOUT_MS = 1000;
+const REPLICA_PROBE_TIMEOUT_MS = 1000;
 
 export interface ReplicaState {
   up: boolean;

@@ -1,7 +1,7 @@
 import type { Span } from "@opentelemetry/api";
 
 export const CLOUDEVENTS_CONTENT_TYPE = "application/cloudevents+json";
-export const EVENT_SOURCE = "signup-service";
+const EVENT_SOURCE = "signup-service";
 
 export interface CloudEventInput {
   id: string;

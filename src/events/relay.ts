@@ -11,7 +11,7 @@ const PRUNE_INTERVAL_MS = 60_000;
 /** Longest wait at shutdown for the batch in flight; its claims expire and another copy takes them anyway. */
 const STOP_TIMEOUT_MS = 5000;
 
-export type RelayState = "stopped" | "connecting" | "publishing" | "nats_unavailable" | "database_unavailable";
+type RelayState = "stopped" | "connecting" | "publishing" | "nats_unavailable" | "database_unavailable";
 
 export interface RelayOptions {
   statements: OutboxStatements;
@@ -203,4 +203,3 @@ export function createOutboxRelay(options: RelayOptions) {
   };
 }
 
-export type OutboxRelay = ReturnType<typeof createOutboxRelay>;

@@ -5,7 +5,7 @@ import { safeError } from "../db/errors";
 import { SERVICE_NAME } from "../identity";
 import { createSystemSnapshot } from "./system-snapshot";
 
-export const DATABASE_CHECK_TIMEOUT_MS = 1000;
+const DATABASE_CHECK_TIMEOUT_MS = 1000;
 
 export type Lifecycle = "starting" | "ready" | "shutting_down";
 

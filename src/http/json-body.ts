@@ -1,6 +1,6 @@
 import { ProblemError } from "./problem";
 
-export const MAX_BODY_BYTES = 64 * 1024;
+const MAX_BODY_BYTES = 64 * 1024;
 
 const isJsonMediaType = (contentType: string) => {
   const mediaType = contentType.split(";", 1)[0]!.trim().toLowerCase();

@@ -2,7 +2,7 @@ import { t } from "elysia";
 import { ProblemError } from "../http/problem";
 
 /** 1-255 visible ASCII characters other than a double quote, bare or in double quotes. */
-export const IDEMPOTENCY_KEY_PATTERN = '^(?:[!#-~]{1,255}|"[!#-~]{1,255}")$';
+const IDEMPOTENCY_KEY_PATTERN = '^(?:[!#-~]{1,255}|"[!#-~]{1,255}")$';
 
 /** The header as the document states it; the parser below enforces exactly this. */
 export const idempotencyKeySchema = t.String({ minLength: 1, maxLength: 257, pattern: IDEMPOTENCY_KEY_PATTERN });

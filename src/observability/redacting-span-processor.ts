@@ -9,7 +9,7 @@ const KEPT_HEADERS = new Set(["content-type", "content-length", "user-agent", "x
  * the email), every request header and error stacks as span attributes. This processor removes
  * them before any exporter sees the span.
  */
-export function isAllowedAttribute(name: string): boolean {
+function isAllowedAttribute(name: string): boolean {
   if (name.startsWith("http.request.header.")) return KEPT_HEADERS.has(name.slice("http.request.header.".length));
   return !(
     name === "http.request.body" ||

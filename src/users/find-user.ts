@@ -9,7 +9,7 @@ import type { UserStatements } from "./statements";
 import { userIdTimeMs } from "./user-id";
 
 /** How far the clocks of the service's copies and the database may disagree. */
-export const CLOCK_SKEW_MS = 1000;
+const CLOCK_SKEW_MS = 1000;
 
 /** Where a read went and why: `user_reads_total{database, reason}`. */
 type ReadReason = "no_replica" | "replica" | "recent_write" | "replica_down" | "replica_error";

@@ -6,7 +6,7 @@ import { MAX_PASSWORD_LENGTH } from "./password-policy";
  * RFC 5321's part limits, which no mail server goes beyond: a local part of at most 64 octets,
  * domain labels of at most 63. The `email` format admits ASCII only, so characters are octets.
  */
-export const EMAIL_PART_LIMITS = "^[^@]{1,64}@(?:[^.@]{1,63}\\.)*[^.@]{1,63}$";
+const EMAIL_PART_LIMITS = "^[^@]{1,64}@(?:[^.@]{1,63}\\.)*[^.@]{1,63}$";
 
 /** What the OpenAPI document says of the password; the policy (password-policy.ts) enforces it. */
 export interface PasswordRulesSummary {
