@@ -17,10 +17,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { DeliverPolicy, jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
-import { createBenchDatabase } from "./lib/database.ts";
-import { log } from "./lib/log.ts";
 import { stopChildren } from "../harness/processes";
 import { waitForReady } from "../harness/service";
+import { createBenchDatabase } from "./lib/database.ts";
+import { log } from "./lib/log.ts";
 import { startServer } from "./lib/process.ts";
 import { postSignup, prepareBinary, signupJson } from "./lib/service.ts";
 import { median, percentile, round } from "./lib/stats.ts";
@@ -82,14 +82,17 @@ async function main() {
       EVENTS_STREAM: stream,
       EVENTS_SUBJECT: subject,
     });
-    for (const server of [off, on]) if (!(await waitForReady(server.url, { timeoutMs: 10_000, child: server }))) throw new Error("a service never became ready");
+    for (const server of [off, on])
+      if (!(await waitForReady(server.url, { timeoutMs: 10_000, child: server }))) throw new Error("a service never became ready");
 
     await Promise.all([closedLoop(off.url, 1), closedLoop(on.url, 1)]);
     const rounds: { off: Awaited<ReturnType<typeof closedLoop>>; on: Awaited<ReturnType<typeof closedLoop>> }[] = [];
     for (let i = 0; i < ROUNDS; i++) {
       const [offRound, onRound] = await Promise.all([closedLoop(off.url, SECONDS), closedLoop(on.url, SECONDS)]);
       rounds.push({ off: offRound, on: onRound });
-      log(`round ${i + 1}: off ${round(offRound.perSecond, 1)}/s P95 ${round(offRound.p95, 1)} ms; on ${round(onRound.perSecond, 1)}/s P95 ${round(onRound.p95, 1)} ms`);
+      log(
+        `round ${i + 1}: off ${round(offRound.perSecond, 1)}/s P95 ${round(offRound.p95, 1)} ms; on ${round(onRound.perSecond, 1)}/s P95 ${round(onRound.p95, 1)} ms`,
+      );
     }
 
     // 201-to-stream under the seed's load: an ordered consumer sees each message once stored.
@@ -126,7 +129,10 @@ async function main() {
       rounds: ROUNDS,
       seconds: SECONDS,
       connectionsEach: CONNECTIONS,
-      off: { signupsPerSecond: round(median(rounds.map((r) => r.off.perSecond)), 1), p95Ms: round(median(rounds.map((r) => r.off.p95)), 1) },
+      off: {
+        signupsPerSecond: round(median(rounds.map((r) => r.off.perSecond)), 1),
+        p95Ms: round(median(rounds.map((r) => r.off.p95)), 1),
+      },
       on: { signupsPerSecond: round(median(rounds.map((r) => r.on.perSecond)), 1), p95Ms: round(median(rounds.map((r) => r.on.p95)), 1) },
       throughputRatio: round(median(rounds.map((r) => r.on.perSecond / r.off.perSecond)), 3),
       failures: rounds.reduce((total, r) => total + r.off.failures + r.on.failures, 0),

@@ -14,6 +14,8 @@
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { stopChildren } from "../harness/processes";
+import { waitForReady } from "../harness/service";
 import { admissionSweep } from "./lib/admission.ts";
 import { BENCH_DIR, CFG } from "./lib/config.ts";
 import { checkDatabase, createBenchDatabase } from "./lib/database.ts";
@@ -26,8 +28,6 @@ import { medianRound } from "./lib/measurement.ts";
 import { CpuMeter, PostgresRestartWatch } from "./lib/noise.ts";
 import { useOha } from "./lib/oha.ts";
 import { ensureTools } from "./lib/prerequisites.ts";
-import { stopChildren } from "../harness/processes";
-import { waitForReady } from "../harness/service";
 import { assertAlive, killChildrenOnSignal, startServer } from "./lib/process.ts";
 import { type Results, writeReport } from "./lib/report.ts";
 import { Rounds } from "./lib/rounds.ts";
@@ -36,7 +36,10 @@ import { median, round } from "./lib/stats.ts";
 import { getUser, HashAloneLoad, health, replay, SignupLoad } from "./scenarios.ts";
 
 const startedAt = new Date();
-const stamp = startedAt.toISOString().replace(/\.\d+Z$/, "Z").replace(/:/g, "-");
+const stamp = startedAt
+  .toISOString()
+  .replace(/\.\d+Z$/, "Z")
+  .replace(/:/g, "-");
 /** Goes into every email, key and database name the run creates, so runs never collide. */
 const runTag = stamp.replace(/[^0-9]/g, "").slice(2, 14);
 const tool = useOha ? "oha" : "wrk";

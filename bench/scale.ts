@@ -20,7 +20,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import postgres from "postgres";
+import { stopChildren } from "../harness/processes";
 import { type Pgbouncer, type PostgresServer, startPgbouncer, startPostgresServer, startStreamingReplica } from "../harness/servers.ts";
+import type { RunningChild } from "../harness/service";
 import { CFG, numberFromEnv } from "./lib/config.ts";
 import { createFixtureUsers } from "./lib/fixtures.ts";
 import { log } from "./lib/log.ts";
@@ -28,8 +30,6 @@ import { describeMachine } from "./lib/machine.ts";
 import { medianRound } from "./lib/measurement.ts";
 import { CpuMeter } from "./lib/noise.ts";
 import { installMissing } from "./lib/prerequisites.ts";
-import { stopChildren } from "../harness/processes";
-import type { RunningChild } from "../harness/service";
 import { killChildrenOnSignal } from "./lib/process.ts";
 import { readCounts, readsSince, signUpThenRead } from "./lib/read-your-writes.ts";
 import { Rounds } from "./lib/rounds.ts";
@@ -39,7 +39,10 @@ import { median, round } from "./lib/stats.ts";
 import { getUser, SignupLoad } from "./scenarios.ts";
 
 const startedAt = new Date();
-const stamp = startedAt.toISOString().replace(/\.\d+Z$/, "Z").replace(/:/g, "-");
+const stamp = startedAt
+  .toISOString()
+  .replace(/\.\d+Z$/, "Z")
+  .replace(/:/g, "-");
 const runTag = stamp.replace(/[^0-9]/g, "").slice(2, 14);
 const RYW_SIGNUPS = numberFromEnv("BENCH_RYW_SIGNUPS", 200);
 const REPLICA_APPLY_DELAY_MS = 500;
@@ -120,7 +123,14 @@ async function main() {
       start("pgbouncer", bouncer.url(dbName), { DATABASE_PREPARE: "false" }),
       start("rate-limited", direct, { RATE_LIMIT_SIGNUP: String(NEVER_LIMITING_PER_MINUTE) }),
     ]);
-    const services: Record<string, RunningChild> = { prepared, unnamed, replica: onReplica, "delayed-replica": onDelayed, pgbouncer: viaPgbouncer, "rate-limited": rateLimited };
+    const services: Record<string, RunningChild> = {
+      prepared,
+      unnamed,
+      replica: onReplica,
+      "delayed-replica": onDelayed,
+      pgbouncer: viaPgbouncer,
+      "rate-limited": rateLimited,
+    };
     const pids = Object.values(services).map((s) => s.process.pid);
     const cpu = new CpuMeter(dbName, () => [process.pid, ...servers.map(postmasterPid)]);
 
@@ -130,7 +140,11 @@ async function main() {
     await waitForReplay(replica.url(dbName), fixtureIds.length);
     const startQuiet = await cpu.waitForQuiet(pids);
 
-    const rounds = new Rounds<ScaleKey>(cpu, pids, Object.values(services).map((s) => s.process));
+    const rounds = new Rounds<ScaleKey>(
+      cpu,
+      pids,
+      Object.values(services).map((s) => s.process),
+    );
     const replicaReadsBefore = await readCounts(onReplica.url);
     await rounds.alternate([
       { key: "get_prepared", label: "GET primary prepared", load: getUser(prepared.url, fixtureIds, idsFile) },
@@ -216,7 +230,10 @@ async function main() {
         unnamed_cost_pct: unnamedCostPct,
         unnamed_cost_pct_median_of_rounds: round(100 * (1 - median(perRound("get_unnamed", "get_prepared"))), 1),
         threshold_pct: 5,
-        decision: unnamedCostPct <= 5 ? "unnamed statements cost <= 5 %: DATABASE_PREPARE=false should become the default" : "unnamed statements cost > 5 %: prepared statements stay the default",
+        decision:
+          unnamedCostPct <= 5
+            ? "unnamed statements cost <= 5 %: DATABASE_PREPARE=false should become the default"
+            : "unnamed statements cost > 5 %: prepared statements stay the default",
       },
       rate_limiter_added_ms: {
         p50: round(signup.rate_limited.p50 - signup.direct.p50, 2),
@@ -229,7 +246,8 @@ async function main() {
     };
     writeScaleReport(results, `scale-${stamp}`);
   } catch (error) {
-    for (const name of ["prepared", "unnamed", "replica", "delayed-replica", "pgbouncer", "rate-limited"]) printServiceLogTail(workDir, name);
+    for (const name of ["prepared", "unnamed", "replica", "delayed-replica", "pgbouncer", "rate-limited"])
+      printServiceLogTail(workDir, name);
     throw error;
   } finally {
     await stopChildren(5000);

@@ -75,8 +75,16 @@ export class HashAloneLoad {
     const measured = seconds > CFG.warmup;
     const { stdout } = await mustRun(
       [
-        "bun", join(BENCH_DIR, "baselines/hash.ts"),
-        "--concurrency", String(CFG.signupConnections), "--seconds", String(seconds), "--warmup", "0", "--single", measured ? "10" : "0",
+        "bun",
+        join(BENCH_DIR, "baselines/hash.ts"),
+        "--concurrency",
+        String(CFG.signupConnections),
+        "--seconds",
+        String(seconds),
+        "--warmup",
+        "0",
+        "--single",
+        measured ? "10" : "0",
       ],
       { env: { ARGON2_MEMORY_COST: process.env.ARGON2_MEMORY_COST, ARGON2_TIME_COST: process.env.ARGON2_TIME_COST } },
     );

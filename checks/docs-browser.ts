@@ -74,11 +74,10 @@ runCheck("checks/docs-browser.ts", 90_000, async () => {
   let rendered = true;
   try {
     // A string, not a function: the checks are typechecked without the DOM library.
-    await page.waitForFunction(
-      `${SIGNUP_OPERATION}.test(document.body ? document.body.innerText : "")`,
-      undefined,
-      { timeout: RENDER_TIMEOUT_MS, polling: 100 },
-    );
+    await page.waitForFunction(`${SIGNUP_OPERATION}.test(document.body ? document.body.innerText : "")`, undefined, {
+      timeout: RENDER_TIMEOUT_MS,
+      polling: 100,
+    });
   } catch {
     rendered = false;
   }

@@ -90,7 +90,8 @@ export function runCheck(name: string, deadlineMs: number, body: () => Promise<v
     },
     (error: unknown) => {
       clearTimeout(timer);
-      const message = error instanceof CheckFailure ? error.message : error instanceof Error ? (error.stack ?? error.message) : String(error);
+      const message =
+        error instanceof CheckFailure ? error.message : error instanceof Error ? (error.stack ?? error.message) : String(error);
       console.error(`\nFAIL ${name} (${elapsed()}): ${message}`);
       return finish(1);
     },

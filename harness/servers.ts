@@ -104,7 +104,22 @@ export function startStreamingReplica(primary: PostgresServer, options: { applyD
   const folder = ownedFolder("signup-replica-");
   const dataDir = join(folder, "data");
   const port = freePort();
-  run([pgBin("pg_basebackup"), "-h", "127.0.0.1", "-p", String(primary.port), "-U", "postgres", "-D", dataDir, "-R", "-X", "stream", "-c", "fast"]);
+  run([
+    pgBin("pg_basebackup"),
+    "-h",
+    "127.0.0.1",
+    "-p",
+    String(primary.port),
+    "-U",
+    "postgres",
+    "-D",
+    dataDir,
+    "-R",
+    "-X",
+    "stream",
+    "-c",
+    "fast",
+  ]);
   const settings = [`port = ${port}`, "hot_standby_feedback = on"];
   if (options.applyDelayMs) settings.push(`recovery_min_apply_delay = '${options.applyDelayMs}ms'`);
   Bun.spawnSync(["sh", "-c", `cat >> '${dataDir}/postgresql.auto.conf'`], {

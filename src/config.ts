@@ -1,6 +1,6 @@
+import { availableParallelism } from "node:os";
 import { type Static, Type as T } from "@sinclair/typebox";
 import { Value } from "@sinclair/typebox/value";
-import { availableParallelism } from "node:os";
 import { parseDuration } from "./config-duration";
 import { SERVICE_NAME } from "./identity";
 import { LOG_LEVELS } from "./observability/log-levels";
@@ -74,8 +74,7 @@ const SEED_ALIASES: Record<string, keyof Env> = {
 const DURATION_PATTERNS = new Set([Duration.pattern, PositiveDuration.pattern]);
 
 /** A rejected value is echoed to help, unless it may hold a secret or credentials. */
-const shown = (key: string, value: unknown) =>
-  /SECRET|URL|DSN/.test(key) ? "a value that is not shown" : JSON.stringify(value);
+const shown = (key: string, value: unknown) => (/SECRET|URL|DSN/.test(key) ? "a value that is not shown" : JSON.stringify(value));
 
 const MIN_DUPLICATE_WINDOW_MS = 120_000;
 const MAX_PWNED_TIMEOUT_MS = 10_000;
@@ -111,7 +110,15 @@ export function loadConfig(source: Record<string, string | undefined>): LoadedCo
     }
   }
   if (typeof raw.LOG_LEVEL === "string") raw.LOG_LEVEL = raw.LOG_LEVEL.toLowerCase();
-  for (const key of ["LOG_PROBES", "IDEMPOTENCY_KEY_REQUIRED", "TRUST_PROXY", "ENABLE_TRACING", "DATABASE_PREPARE", "PASSWORD_COMPOSITION_RULE", "PASSWORD_BLOCKLIST"]) {
+  for (const key of [
+    "LOG_PROBES",
+    "IDEMPOTENCY_KEY_REQUIRED",
+    "TRUST_PROXY",
+    "ENABLE_TRACING",
+    "DATABASE_PREPARE",
+    "PASSWORD_COMPOSITION_RULE",
+    "PASSWORD_BLOCKLIST",
+  ]) {
     if (typeof raw[key] === "string") raw[key] = (raw[key] as string).toLowerCase();
   }
 
@@ -127,9 +134,10 @@ export function loadConfig(source: Record<string, string | undefined>): LoadedCo
   for (const error of Value.Errors(EnvSchema, withDefaults)) {
     const key = error.path.slice(1);
     if (!problems.some((problem) => problem.startsWith(`${key}:`))) {
-      const expected = "pattern" in error.schema && DURATION_PATTERNS.has(String(error.schema.pattern))
-        ? "Expected a duration such as 250ms, 30s, 15m or 24h (not zero for leases, TTLs and intervals)"
-        : error.message;
+      const expected =
+        "pattern" in error.schema && DURATION_PATTERNS.has(String(error.schema.pattern))
+          ? "Expected a duration such as 250ms, 30s, 15m or 24h (not zero for leases, TTLs and intervals)"
+          : error.message;
       problems.push(`${key || "environment"}: ${expected} (got ${shown(key, error.value)})`);
     }
   }

@@ -1,17 +1,17 @@
 import { buildApp } from "./app";
 import type { Config } from "./config";
+import { createBatchSweeper } from "./db/batch-sweeper";
 import type { DatabaseHandle } from "./db/database";
 import { isDatabaseUnavailable, safeError } from "./db/errors";
 import { migrate } from "./db/migrate";
 import { openDatabase } from "./db/open";
-import { createBatchSweeper } from "./db/batch-sweeper";
+import { safeServer } from "./events/nats-publisher";
 import { unhandledErrorHandler } from "./http/unhandled-error";
 import { idempotencySweepStatement } from "./idempotency/sweep";
-import { rateLimitSweepStatement } from "./rate-limit/signup-rate-limit";
-import { safeServer } from "./events/nats-publisher";
 import { createAccessLog } from "./observability/access-log";
 import type { Logger } from "./observability/logger";
 import { startTracing } from "./observability/tracing";
+import { rateLimitSweepStatement } from "./rate-limit/signup-rate-limit";
 import { VERSION } from "./version";
 
 const MAX_BACKOFF_MS = 10_000;
@@ -49,9 +49,7 @@ export async function serve(config: Config, logger: Logger) {
   );
   logger.info(
     { driver: database.driver, data_dir: database.driver === "pglite" ? config.database.dataDir : undefined },
-    database.driver === "pglite"
-      ? "using the embedded database (PGlite); set DATABASE_URL to use PostgreSQL"
-      : "using PostgreSQL",
+    database.driver === "pglite" ? "using the embedded database (PGlite); set DATABASE_URL to use PostgreSQL" : "using PostgreSQL",
   );
   if (config.tracing.endpoint) logger.info({ endpoint: config.tracing.endpoint }, "exporting traces over OTLP/HTTP");
 

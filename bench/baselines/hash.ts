@@ -25,7 +25,6 @@ const algorithm = {
   timeCost: Number(process.env.ARGON2_TIME_COST ?? 2),
 };
 
-
 let n = 0;
 const password = () => `S3guro!${++n}-${Math.random().toString(36).slice(2)}`;
 

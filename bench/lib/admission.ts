@@ -35,8 +35,18 @@ const ATTEMPTS = 2;
 async function paced(url: string, rate: number, tag: string) {
   const { stdout } = await mustRun(
     [
-      "bun", join(BENCH_DIR, "lib/paced.ts"), "--url", url, "--rate", String(rate),
-      "--seconds", String(CFG.seconds), "--warmup", String(CFG.warmup), "--tag", tag,
+      "bun",
+      join(BENCH_DIR, "lib/paced.ts"),
+      "--url",
+      url,
+      "--rate",
+      String(rate),
+      "--seconds",
+      String(CFG.seconds),
+      "--warmup",
+      String(CFG.warmup),
+      "--tag",
+      tag,
     ],
     { timeoutMs: (CFG.seconds + CFG.warmup + 60) * 1000 },
   );

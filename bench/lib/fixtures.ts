@@ -16,7 +16,8 @@ export async function createFixtureUsers(url: string, count: number, runTag: str
         const attempt = () => postSignup(url, `fixture-${runTag}-${i}`, signupJson(`Fixture ${i}`, `fixture-${runTag}-${i}`));
         const response = await attempt().catch(() => Bun.sleep(500).then(attempt));
         const body = (await response.json()) as { id?: string };
-        if (response.status !== 201 || !body.id) throw new Error(`creating fixture users failed: ${response.status} ${JSON.stringify(body)}`);
+        if (response.status !== 201 || !body.id)
+          throw new Error(`creating fixture users failed: ${response.status} ${JSON.stringify(body)}`);
         ids.push(body.id);
       }
     }),

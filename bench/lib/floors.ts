@@ -52,7 +52,13 @@ export function evaluateFloors(m: MedianRounds, locust: LocustResult, singleHash
     get,
     signup,
     replay,
-    { scenario: "Locust seed profile, all", limit: "SLO", service: locust.all, floor: `P95 < ${FLOORS.locustP95Ms} ms, 0 failures, 0 duplicates`, pass: locustPass },
+    {
+      scenario: "Locust seed profile, all",
+      limit: "SLO",
+      service: locust.all,
+      floor: `P95 < ${FLOORS.locustP95Ms} ms, 0 failures, 0 duplicates`,
+      pass: locustPass,
+    },
     {
       scenario: "Locust seed profile, /signup",
       limit: `${FLOORS.locustSignupHashMultiple} x one hash (${singleHashMedianMs.toFixed(1)} ms)`,

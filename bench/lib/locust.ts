@@ -52,8 +52,25 @@ export async function runLocust({ url, servicePid, runTag, workDir, cpu, postgre
     const before = cpu.snapshot([servicePid]);
     const locust = await run(
       [
-        "locust", "-f", join(BENCH_DIR, "locustfile.py"), "--headless", "-u", "50", "-r", "10", "-t", `${CFG.locustSeconds}s`,
-        "--stop-timeout", "10", "-H", url, "--csv", csv, "--only-summary", "--loglevel", "WARNING",
+        "locust",
+        "-f",
+        join(BENCH_DIR, "locustfile.py"),
+        "--headless",
+        "-u",
+        "50",
+        "-r",
+        "10",
+        "-t",
+        `${CFG.locustSeconds}s`,
+        "--stop-timeout",
+        "10",
+        "-H",
+        url,
+        "--csv",
+        csv,
+        "--only-summary",
+        "--loglevel",
+        "WARNING",
       ],
       { env: { BENCH_RUN: tag, BENCH_LOCUST_IDS: idsFile }, timeoutMs: (CFG.locustSeconds + 90) * 1000 },
     );

@@ -29,7 +29,10 @@ function processJiffies(pid: number, withReapedChildren = false) {
     const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
     // Split after the command name, which may itself hold spaces: then state is [0], utime [11],
     // stime [12], cutime [13], cstime [14].
-    const f = stat.slice(stat.lastIndexOf(")") + 2).split(" ").map(Number);
+    const f = stat
+      .slice(stat.lastIndexOf(")") + 2)
+      .split(" ")
+      .map(Number);
     const own = (f[11] ?? 0) + (f[12] ?? 0);
     return own + (withReapedChildren ? (f[13] ?? 0) + (f[14] ?? 0) : 0);
   } catch {
@@ -93,7 +96,11 @@ export class CpuMeter {
   snapshot(pids: number[]): CpuSnapshot {
     const others = new Set([...pids, ...processTrees(this.ownTrees()), ...postgresPids(this.dbName)]);
     others.delete(process.pid);
-    return { ...machineJiffies(), self: processJiffies(process.pid, true), others: new Map([...others].map((pid) => [pid, processJiffies(pid)])) };
+    return {
+      ...machineJiffies(),
+      self: processJiffies(process.pid, true),
+      others: new Map([...others].map((pid) => [pid, processJiffies(pid)])),
+    };
   }
 
   /** Percent of the whole machine (all cores) used by processes that are not part of this bench since `before`. */

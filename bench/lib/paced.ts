@@ -28,7 +28,6 @@ const maxOutstanding = Number(values["max-outstanding"]);
 const timeoutMs = Number(values.timeout) * 1000;
 const tag = values.tag;
 
-
 const total = Math.round(rate * (warmup + seconds));
 const warmupCount = Math.round(rate * warmup);
 const latencies: number[] = [];
@@ -49,7 +48,12 @@ async function send(i: number, scheduled: number) {
     const response = await fetch(`${base}/signup`, {
       method: "POST",
       headers: { "content-type": "application/json", "idempotency-key": key },
-      body: JSON.stringify({ name: "Paced User", email: `${key}@bench.example.com`, password: "Velero-Azul-27", display_name: `Paced ${i}` }),
+      body: JSON.stringify({
+        name: "Paced User",
+        email: `${key}@bench.example.com`,
+        password: "Velero-Azul-27",
+        display_name: `Paced ${i}`,
+      }),
       signal: AbortSignal.timeout(timeoutMs),
     });
     const text = await response.text();

@@ -98,8 +98,16 @@ function markdown(r: Results, svgName: string) {
     const s = row.service;
     lines.push(
       tableRow([
-        row.scenario, fixed(s.rps), fixed(s.p50, 2), fixed(s.p95, 2), fixed(s.p99, 2),
-        row.limit, fixed(row.limitValue?.rps), row.ratio ?? "", row.floor ?? "", verdict(row.pass),
+        row.scenario,
+        fixed(s.rps),
+        fixed(s.p50, 2),
+        fixed(s.p95, 2),
+        fixed(s.p99, 2),
+        row.limit,
+        fixed(row.limitValue?.rps),
+        row.ratio ?? "",
+        row.floor ?? "",
+        verdict(row.pass),
       ]),
     );
   }
@@ -116,7 +124,10 @@ function markdown(r: Results, svgName: string) {
     lines.push(tableRow([name, ms.map((x) => fixed(x.rps)).join(", "), ms.map((x) => x.foreign_cpu_pct).join(", ")]));
   }
   if (r.discarded_rounds.length) {
-    lines.push("", `Rounds done again because other processes were busy: ${r.discarded_rounds.map((d) => `${d.round} (${d.reason})`).join("; ")}.`);
+    lines.push(
+      "",
+      `Rounds done again because other processes were busy: ${r.discarded_rounds.map((d) => `${d.round} (${d.reason})`).join("; ")}.`,
+    );
   }
   lines.push(
     "",

@@ -54,7 +54,8 @@ export class Rounds<K extends string = RoundKey> {
       for (const service of this.services) assertAlive(service, "the service");
       const measurements = Object.fromEntries(got) as Partial<Record<K, Measurement>>;
       if (await this.postgres?.restarted()) {
-        if (round >= CFG.rounds + EXTRA_ROUNDS_FOR_RESTARTS) throw new Error("PostgreSQL keeps being restarted by another program; no clean rounds");
+        if (round >= CFG.rounds + EXTRA_ROUNDS_FOR_RESTARTS)
+          throw new Error("PostgreSQL keeps being restarted by another program; no clean rounds");
         this.discarded.push({ round, reason: "PostgreSQL restarted", measurements });
         log(`round ${round} discarded: PostgreSQL was restarted (by another program) during it; again`);
         continue;

@@ -53,8 +53,15 @@ const share = (reads: ReadsSince) => `${reads.primary} / ${reads.total} (${fixed
 
 function measurementRow(label: string, m: Measurement, ratio: number | string, foreign: Measurement[]) {
   return tableRow([
-    label, fixed(m.rps), fixed(m.p50, 2), fixed(m.p95, 2), fixed(m.p99, 2), ratio, m.errors,
-    rounds(m), foreign.map((x) => x.foreign_cpu_pct).join(", "),
+    label,
+    fixed(m.rps),
+    fixed(m.p50, 2),
+    fixed(m.p95, 2),
+    fixed(m.p99, 2),
+    ratio,
+    m.errors,
+    rounds(m),
+    foreign.map((x) => x.foreign_cpu_pct).join(", "),
   ]);
 }
 
@@ -89,7 +96,12 @@ function tables(r: ScaleResults) {
     measurementRow("primary, prepared statements (default)", g.prepared, "1", r.rounds.get_prepared ?? []),
     measurementRow("primary, `DATABASE_PREPARE=false`", g.unnamed, q.get_unnamed_vs_prepared, r.rounds.get_unnamed ?? []),
     measurementRow("`READ_DATABASE_URL` on the streaming replica", g.replica, q.get_replica_vs_prepared, r.rounds.get_replica ?? []),
-    measurementRow("pgbouncer (transaction mode), `DATABASE_PREPARE=false`", g.pgbouncer, q.get_pgbouncer_vs_prepared, r.rounds.get_pgbouncer ?? []),
+    measurementRow(
+      "pgbouncer (transaction mode), `DATABASE_PREPARE=false`",
+      g.pgbouncer,
+      q.get_pgbouncer_vs_prepared,
+      r.rounds.get_pgbouncer ?? [],
+    ),
     "",
     `Unnamed vs prepared statements: GET throughput ratio ${q.get_unnamed_vs_prepared} (per round ${q.get_unnamed_vs_prepared_per_round.join(", ")}), ` +
       `a cost of ${r.prepare_default.unnamed_cost_pct} % (median of the per-round ratios: ${r.prepare_default.unnamed_cost_pct_median_of_rounds} %); ` +
@@ -99,8 +111,18 @@ function tables(r: ScaleResults) {
     "",
     ...header,
     measurementRow("primary (direct)", s.direct, "1", r.rounds.signup_direct ?? []),
-    measurementRow("pgbouncer (transaction mode), `DATABASE_PREPARE=false`", s.pgbouncer, q.signup_pgbouncer_vs_direct, r.rounds.signup_pgbouncer ?? []),
-    measurementRow(`primary, \`RATE_LIMIT_SIGNUP=${c.rate_limit_signup}\` (never refuses)`, s.rate_limited, q.signup_rate_limited_vs_direct, r.rounds.signup_rate_limited ?? []),
+    measurementRow(
+      "pgbouncer (transaction mode), `DATABASE_PREPARE=false`",
+      s.pgbouncer,
+      q.signup_pgbouncer_vs_direct,
+      r.rounds.signup_pgbouncer ?? [],
+    ),
+    measurementRow(
+      `primary, \`RATE_LIMIT_SIGNUP=${c.rate_limit_signup}\` (never refuses)`,
+      s.rate_limited,
+      q.signup_rate_limited_vs_direct,
+      r.rounds.signup_rate_limited ?? [],
+    ),
     "",
     `Rate limiter's added signup latency (limiter on minus off, same run): P50 ${fixed(r.rate_limiter_added_ms.p50, 2)} ms, ` +
       `P95 ${fixed(r.rate_limiter_added_ms.p95, 2)} ms; throughput ratio ${q.signup_rate_limited_vs_direct} ` +
@@ -119,8 +141,15 @@ function tables(r: ScaleResults) {
   ] as const) {
     lines.push(
       tableRow([
-        label, ryw.created, ryw.stale, ryw.wrong_row, share(ryw.reads_after_signup), share(ryw.reads_later),
-        Object.entries(ryw.reads_after_signup.counts).map(([k, n]) => `${k}: ${n}`).join(", "),
+        label,
+        ryw.created,
+        ryw.stale,
+        ryw.wrong_row,
+        share(ryw.reads_after_signup),
+        share(ryw.reads_later),
+        Object.entries(ryw.reads_after_signup.counts)
+          .map(([k, n]) => `${k}: ${n}`)
+          .join(", "),
       ]),
     );
   }
@@ -128,10 +157,15 @@ function tables(r: ScaleResults) {
   lines.push(
     "",
     `Steady state: the replica copy's reads of existing users during its GET rounds (warm-ups included): primary ${share(steady)}; ` +
-      `${Object.entries(steady.counts).map(([k, n]) => `${k}: ${n}`).join(", ")}.`,
+      `${Object.entries(steady.counts)
+        .map(([k, n]) => `${k}: ${n}`)
+        .join(", ")}.`,
   );
   if (r.discarded_rounds.length) {
-    lines.push("", `Rounds done again because other processes were busy: ${r.discarded_rounds.map((d) => `${d.round} (${d.reason})`).join("; ")}.`);
+    lines.push(
+      "",
+      `Rounds done again because other processes were busy: ${r.discarded_rounds.map((d) => `${d.round} (${d.reason})`).join("; ")}.`,
+    );
   }
   const logs = Object.entries(r.service_logs).map(([name, l]) => `${name} ${JSON.stringify(l.levels)}`);
   lines.push("", `Service logs (lines per level): ${logs.join("; ")}.`, "");

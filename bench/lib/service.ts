@@ -27,7 +27,12 @@ export interface ServiceOptions {
 }
 
 /** Production-like: what a deployment sets, everything else at its default. */
-export async function startService(workDir: string, binary: string, databaseUrl: string, options: ServiceOptions = {}): Promise<RunningChild> {
+export async function startService(
+  workDir: string,
+  binary: string,
+  databaseUrl: string,
+  options: ServiceOptions = {},
+): Promise<RunningChild> {
   const env = serviceEnv({
     ...options.env,
     DATABASE_URL: databaseUrl,
@@ -61,7 +66,10 @@ export function printServiceLogTail(workDir: string, service = SERVICE_OUTPUT) {
     } catch {
       continue;
     }
-    const tail = text.split("\n").filter((l) => l && !l.includes('"msg":"request"')).slice(-8);
+    const tail = text
+      .split("\n")
+      .filter((l) => l && !l.includes('"msg":"request"'))
+      .slice(-8);
     if (tail.length) console.error(`--- ${name} (last lines other than access log):\n${tail.map((l) => l.slice(0, 400)).join("\n")}`);
   }
 }
@@ -77,7 +85,9 @@ const WARNING_LEVELS = LOG_LEVELS.slice(LOG_LEVELS.indexOf("warn"), LOG_LEVELS.i
 
 /** How many lines per level the service logged, and the first few warnings or errors. */
 export function summariseServiceLog(workDir: string, service = SERVICE_OUTPUT) {
-  const lines = readFileSync(join(workDir, `${service}.log`), "utf8").split("\n").filter(Boolean);
+  const lines = readFileSync(join(workDir, `${service}.log`), "utf8")
+    .split("\n")
+    .filter(Boolean);
   const levels: Record<string, number> = {};
   for (const line of lines) {
     const level = /"level":"?(\w+)"?/.exec(line)?.[1] ?? "unparsed";

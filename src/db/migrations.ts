@@ -1,9 +1,9 @@
 import { createHash } from "node:crypto";
 import type { MigrationMeta } from "drizzle-orm/migrator";
-import journal from "../../drizzle/meta/_journal.json";
 import init from "../../drizzle/0000_init.sql" with { type: "text" };
 import rateLimits from "../../drizzle/0001_rate_limits.sql" with { type: "text" };
 import outbox from "../../drizzle/0002_outbox.sql" with { type: "text" };
+import journal from "../../drizzle/meta/_journal.json";
 
 /**
  * Migrations are imported, not read from disk, so the compiled binary carries them and runs

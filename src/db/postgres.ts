@@ -41,9 +41,7 @@ export function openPostgres(options: PostgresOptions): DatabaseHandle {
   const client = connect(options.url, options.poolMax, prepare);
   const readClient = options.readUrl ? connect(options.readUrl, options.poolMax, prepare) : undefined;
   const db = drizzle(client, { schema });
-  const replica = readClient
-    ? createReadReplica({ db: drizzle(readClient, { schema }), onChange: options.onReplicaChange })
-    : undefined;
+  const replica = readClient ? createReadReplica({ db: drizzle(readClient, { schema }), onChange: options.onReplicaChange }) : undefined;
   return {
     driver: "postgres",
     db,

@@ -27,11 +27,7 @@ function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
  * a connect timeout) while a probe tries the replica every second, and puts it back in use as
  * soon as it answers.
  */
-export function createReadReplica(options: {
-  db: Database;
-  onChange?: (state: ReplicaState) => void;
-  probeIntervalMs?: number;
-}) {
+export function createReadReplica(options: { db: Database; onChange?: (state: ReplicaState) => void; probeIntervalMs?: number }) {
   const { db, onChange = () => {}, probeIntervalMs = REPLICA_PROBE_INTERVAL_MS } = options;
   const state: ReplicaState = { up: true };
   let probe: ReturnType<typeof setInterval> | undefined;

@@ -43,10 +43,7 @@ export const idempotencyKeys = pgTable(
     createdAt: timestamptz("created_at").notNull().default(sql`now()`),
     expiresAt: timestamptz("expires_at").notNull(),
   },
-  (table) => [
-    primaryKey({ columns: [table.scope, table.key] }),
-    index("idempotency_keys_expires_at_idx").on(table.expiresAt),
-  ],
+  (table) => [primaryKey({ columns: [table.scope, table.key] }), index("idempotency_keys_expires_at_idx").on(table.expiresAt)],
 );
 
 /**

@@ -1,10 +1,10 @@
 import { openapi } from "@elysiajs/openapi";
 import { Elysia } from "elysia";
+import swaggerUiStyles from "swagger-ui-dist/swagger-ui.css" with { type: "file" };
 // The UI is embedded in the binary and served from it: the plugin's default loads it from a CDN.
 import swaggerUiScript from "swagger-ui-dist/swagger-ui-bundle.js" with { type: "file" };
-import swaggerUiStyles from "swagger-ui-dist/swagger-ui.css" with { type: "file" };
-import { SERVICE_NAME } from "../identity";
 import { jsonSchema, problemSchema } from "../http/problem-schema";
+import { SERVICE_NAME } from "../identity";
 
 const ASSETS = "/docs/assets";
 

@@ -1,8 +1,8 @@
 import type { Registry } from "prom-client";
 import type { Config } from "../config";
 import type { Database } from "../db/database";
-import type { Logger } from "../observability/logger";
 import type { StatementRuntime } from "../db/instrument";
+import type { Logger } from "../observability/logger";
 import { createNatsPublisher } from "./nats-publisher";
 import { prepareOutboxStatements } from "./outbox-statements";
 import { createOutboxRelay } from "./relay";

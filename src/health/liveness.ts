@@ -2,7 +2,6 @@ import type { Static } from "@sinclair/typebox";
 import { t } from "elysia";
 import { SERVICE_NAME } from "../identity";
 
-
 export const livenessSchema = t.Object({
   status: t.Literal("healthy"),
   service: t.String({ examples: [SERVICE_NAME] }),

@@ -21,12 +21,15 @@ export const readinessSchema = t.Object({
   service: t.String({ examples: [SERVICE_NAME] }),
   version: t.String(),
   uptime_seconds: t.Number(),
-  reason: t.Optional(t.Union([t.Literal("starting"), t.Literal("shutting_down")], { description: "Why it is not ready, when that is not the database" })),
+  reason: t.Optional(
+    t.Union([t.Literal("starting"), t.Literal("shutting_down")], { description: "Why it is not ready, when that is not the database" }),
+  ),
   checks: t.Object({
     database: databaseCheckSchema,
     read_database: t.Optional(
       t.Composite([databaseCheckSchema], {
-        description: "The read replica (READ_DATABASE_URL), when there is one; reported, never required: the primary serves reads while it is down",
+        description:
+          "The read replica (READ_DATABASE_URL), when there is one; reported, never required: the primary serves reads while it is down",
       }),
     ),
     events: t.Optional(

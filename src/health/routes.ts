@@ -1,6 +1,6 @@
 import { Elysia } from "elysia";
-import { PROBE_PATHS } from "../identity";
 import { commonResponseHeaders, jsonResponse, requestIdParameters, unexpectedFailureResponse } from "../http/problem-schema";
+import { PROBE_PATHS } from "../identity";
 import type { Metrics } from "../observability/metrics";
 import { liveness, livenessSchema } from "./liveness";
 import { type Readiness, readinessSchema } from "./readiness";
@@ -39,8 +39,7 @@ export function operationsRoutes(options: { startedAt: number; readiness: Readin
     )
     .get(
       PROBE_PATHS.metrics,
-      async () =>
-        new Response(await metrics.registry.metrics(), { headers: { "content-type": metrics.registry.contentType } }),
+      async () => new Response(await metrics.registry.metrics(), { headers: { "content-type": metrics.registry.contentType } }),
       {
         detail: {
           summary: "Prometheus metrics",

@@ -46,64 +46,73 @@ export function httpPlugin({ logger, accessLog, metrics, contexts, logProbes }: 
     accessLog.write(request.method, template, status, Math.round(seconds * 100_000) / 100, requestContext);
   }
 
-  return new Elysia({ name: "http" })
-    .onRequest(({ request, set }) => {
-      const context = contexts.track(request);
-      set.headers["x-request-id"] = context.requestId;
-      set.headers["x-correlation-id"] = context.correlationId;
-      set.headers["x-content-type-options"] = "nosniff";
-    })
-    .onError({ as: "global" }, ({ code, error, request, route, set }) => {
-      const { requestId, correlationId, traceId } = contexts.of(request);
-      const path = targetPath(request.url);
-      const instance = path ?? request.url;
-      let problem: ProblemError;
-      if (path === undefined) {
-        problem = new ProblemError(400, "bad-request-target", "Bad Request Target", `${request.method} ${instance} is not served here`);
-      } else switch (code) {
-        case "NOT_FOUND":
-          problem = new ProblemError(404, "not-found", "Not Found", `No route for ${request.method} ${instance}`);
-          break;
-        case "PARSE":
-          // Elysia wraps whatever a body parser throws; ours throws the precise problem.
-          problem =
-            error.cause instanceof ProblemError
-              ? error.cause
-              : new ProblemError(400, "malformed-body", "Malformed Body", "The request body could not be parsed");
-          break;
-        case "VALIDATION":
-          problem = new ProblemError(422, "validation", "Validation Failed", `The request ${error.type} is invalid`, {}, {
-            errors: fieldErrors(error),
-          });
-          break;
-        default:
-          if (error instanceof ProblemError) {
-            problem = error;
-          } else {
-            problem = serverFailureProblem(error);
-            logger.error(
-              { error: safeError(error), request_id: requestId, correlation_id: correlationId, trace_id: traceId },
-              "request failed",
-            );
+  return (
+    new Elysia({ name: "http" })
+      .onRequest(({ request, set }) => {
+        const context = contexts.track(request);
+        set.headers["x-request-id"] = context.requestId;
+        set.headers["x-correlation-id"] = context.correlationId;
+        set.headers["x-content-type-options"] = "nosniff";
+      })
+      .onError({ as: "global" }, ({ code, error, request, route, set }) => {
+        const { requestId, correlationId, traceId } = contexts.of(request);
+        const path = targetPath(request.url);
+        const instance = path ?? request.url;
+        let problem: ProblemError;
+        if (path === undefined) {
+          problem = new ProblemError(400, "bad-request-target", "Bad Request Target", `${request.method} ${instance} is not served here`);
+        } else
+          switch (code) {
+            case "NOT_FOUND":
+              problem = new ProblemError(404, "not-found", "Not Found", `No route for ${request.method} ${instance}`);
+              break;
+            case "PARSE":
+              // Elysia wraps whatever a body parser throws; ours throws the precise problem.
+              problem =
+                error.cause instanceof ProblemError
+                  ? error.cause
+                  : new ProblemError(400, "malformed-body", "Malformed Body", "The request body could not be parsed");
+              break;
+            case "VALIDATION":
+              problem = new ProblemError(
+                422,
+                "validation",
+                "Validation Failed",
+                `The request ${error.type} is invalid`,
+                {},
+                {
+                  errors: fieldErrors(error),
+                },
+              );
+              break;
+            default:
+              if (error instanceof ProblemError) {
+                problem = error;
+              } else {
+                problem = serverFailureProblem(error);
+                logger.error(
+                  { error: safeError(error), request_id: requestId, correlation_id: correlationId, trace_id: traceId },
+                  "request failed",
+                );
+              }
           }
-      }
-      const headers: Record<string, string> = { ...problem.headers };
-      for (const [name, value] of Object.entries(set.headers)) if (typeof value === "string") headers[name] = value;
-      // Set here too: an error before the request hook ran (an unroutable target) still carries them.
-      headers["x-request-id"] = requestId;
-      headers["x-correlation-id"] = correlationId;
-      headers["x-content-type-options"] = "nosniff";
-      // The tracing plugin reads the status from here.
-      set.status = problem.status;
-      record(request, route, problem.status);
-      return problemResponse(problem.toProblem(instance, requestId), headers);
-    })
-    // Recorded as the answer is handed back, not in onAfterResponse: that hook costs a scheduled
-    // task per request, measured at a tenth of a GET's throughput. The duration so excludes
-    // writing the response to the socket.
-    .onAfterHandle({ as: "global" }, ({ request, route, set, responseValue }) => {
-      const status = responseValue instanceof Response ? responseValue.status : typeof set.status === "number" ? set.status : 200;
-      record(request, route, status);
-    });
+        const headers: Record<string, string> = { ...problem.headers };
+        for (const [name, value] of Object.entries(set.headers)) if (typeof value === "string") headers[name] = value;
+        // Set here too: an error before the request hook ran (an unroutable target) still carries them.
+        headers["x-request-id"] = requestId;
+        headers["x-correlation-id"] = correlationId;
+        headers["x-content-type-options"] = "nosniff";
+        // The tracing plugin reads the status from here.
+        set.status = problem.status;
+        record(request, route, problem.status);
+        return problemResponse(problem.toProblem(instance, requestId), headers);
+      })
+      // Recorded as the answer is handed back, not in onAfterResponse: that hook costs a scheduled
+      // task per request, measured at a tenth of a GET's throughput. The duration so excludes
+      // writing the response to the socket.
+      .onAfterHandle({ as: "global" }, ({ request, route, set, responseValue }) => {
+        const status = responseValue instanceof Response ? responseValue.status : typeof set.status === "number" ? set.status : 200;
+        record(request, route, status);
+      })
+  );
 }
-

@@ -7,8 +7,7 @@ const isJsonMediaType = (contentType: string) => {
   return mediaType === "application/json" || (mediaType.startsWith("application/") && mediaType.endsWith("+json"));
 };
 
-const tooLarge = () =>
-  new ProblemError(413, "payload-too-large", "Payload Too Large", `The body must be at most ${MAX_BODY_BYTES} bytes`);
+const tooLarge = () => new ProblemError(413, "payload-too-large", "Payload Too Large", `The body must be at most ${MAX_BODY_BYTES} bytes`);
 
 /**
  * The body, refused with a 413 as soon as it is over the limit: a declared length is checked

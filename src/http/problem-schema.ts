@@ -70,10 +70,7 @@ export const retryAfterHeader: Record<string, OpenAPIV3.HeaderObject> = {
 export const PROBLEM_SCHEMA_REF = "#/components/schemas/Problem";
 
 /** An OpenAPI response object for a problem+json answer. */
-export const problemResponse = (
-  description: string,
-  headers: Record<string, OpenAPIV3.HeaderObject> = {},
-): OpenAPIV3.ResponseObject => ({
+export const problemResponse = (description: string, headers: Record<string, OpenAPIV3.HeaderObject> = {}): OpenAPIV3.ResponseObject => ({
   description,
   headers: { ...commonResponseHeaders, ...headers },
   content: { [PROBLEM_CONTENT_TYPE]: { schema: { $ref: PROBLEM_SCHEMA_REF } } },

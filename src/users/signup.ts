@@ -1,15 +1,15 @@
+import type { Span } from "@opentelemetry/api";
 import { isUniqueViolation, ResultMismatchError } from "../db/errors";
+import { cloudEvent, traceparentOf } from "../events/cloud-event";
 import { type Problem, problemType } from "../http/problem";
 import { type ClaimedKey, leaseLost, type StoredResponse } from "../idempotency/contract";
-import { type SignupInput, type UserView, normalizeEmail } from "./model";
+import type { Spans } from "../observability/spans";
+import { normalizeEmail, type SignupInput, type UserView } from "./model";
 import type { PasswordHasher } from "./password-hasher";
 import type { PwnedPasswordsCheck } from "./pwned-passwords";
 import type { UserStatements } from "./statements";
-import type { Span } from "@opentelemetry/api";
 import { newUserId } from "./user-id";
 import { invalidSignup, passwordErrors } from "./validate-signup";
-import type { Spans } from "../observability/spans";
-import { cloudEvent, traceparentOf } from "../events/cloud-event";
 
 const USER_CREATED_EVENT = "signup.user.created";
 

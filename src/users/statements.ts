@@ -2,8 +2,8 @@ import { eq, sql } from "drizzle-orm";
 import type { Database } from "../db/database";
 import { instrument, type StatementRuntime } from "../db/instrument";
 import { users, usersRead } from "../db/schema";
-import { completeKeyQuery } from "../idempotency/contract";
 import { outboxInsertQuery } from "../events/outbox";
+import { completeKeyQuery } from "../idempotency/contract";
 
 const p = sql.placeholder;
 
@@ -54,8 +54,7 @@ export function prepareUserStatements(
   const plainInsert = insertedUser(false);
   const keyedInsert = insertedUser(true);
   /** The event row: one per inserted user, so a lost lease writes no event either. */
-  const outboxEvent = (inserted: ReturnType<typeof insertedUser>) =>
-    db.$with("outbox_event").as(outboxInsertQuery(db, inserted, "id"));
+  const outboxEvent = (inserted: ReturnType<typeof insertedUser>) => db.$with("outbox_event").as(outboxInsertQuery(db, inserted, "id"));
   const withPlainInsert = options.outbox ? db.with(plainInsert, outboxEvent(plainInsert)) : db.with(plainInsert);
   const withKeyedInsert = options.outbox
     ? db.with(completedKey, keyedInsert, outboxEvent(keyedInsert))
@@ -77,11 +76,7 @@ export function prepareUserStatements(
       runtime,
       "insert_user",
       "INSERT",
-      withPlainInsert
-        .insert(usersRead)
-        .select(insertReadModel(plainInsert))
-        .returning({ id: usersRead.id })
-        .prepare("insert_user"),
+      withPlainInsert.insert(usersRead).select(insertReadModel(plainInsert)).returning({ id: usersRead.id }).prepare("insert_user"),
     ),
     /** Inserts nothing when the lease token no longer owns the key (another request took it over). */
     insertUserCompletingKey: instrument(
@@ -99,7 +94,11 @@ export function prepareUserStatements(
       runtime,
       "find_user",
       "SELECT",
-      db.select(userColumns).from(usersRead).where(eq(usersRead.id, p("id"))).prepare("find_user"),
+      db
+        .select(userColumns)
+        .from(usersRead)
+        .where(eq(usersRead.id, p("id")))
+        .prepare("find_user"),
     ),
     /**
      * On the replica: the user if it is there, and in the same round trip how far the replica has

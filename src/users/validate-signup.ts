@@ -27,9 +27,7 @@ function messageOf(error: ErrorObject, field: string): string {
     case "format":
       return `must be a valid ${params.format} address`;
     case "pattern":
-      return field === "email"
-        ? "must have a local part of at most 64 characters and domain labels of at most 63"
-        : "must not be blank";
+      return field === "email" ? "must have a local part of at most 64 characters and domain labels of at most 63" : "must not be blank";
     default:
       return error.message ?? "is invalid";
   }

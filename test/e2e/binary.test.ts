@@ -1,8 +1,8 @@
 import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import { join } from "node:path";
 import postgres from "postgres";
-import { signupAt, startService } from "../support/binary";
 import { journalTags } from "../../src/db/migrations";
+import { signupAt, startService } from "../support/binary";
 import { postgresUrl } from "../support/databases";
 import { useBinaryInEmptyFolder, useEmptyPostgresDatabase } from "../support/suite";
 
@@ -52,39 +52,39 @@ describe("the compiled binary", () => {
   });
 });
 
-  describe.skipIf(!postgresUrl)("the compiled binary on PostgreSQL", () => {
-    const folder = useBinaryInEmptyFolder();
-    const database = useEmptyPostgresDatabase();
+describe.skipIf(!postgresUrl)("the compiled binary on PostgreSQL", () => {
+  const folder = useBinaryInEmptyFolder();
+  const database = useEmptyPostgresDatabase();
 
-    test("two copies started together on a fresh database both come up and share it", async () => {
-      const env = { DATABASE_URL: database.url };
-      const [a, b] = await Promise.all([
-        startService(folder.binary, { cwd: folder.dir, env }),
-        startService(folder.binary, { cwd: folder.dir, env }),
-      ]);
-      try {
-        expect(a.lines.join("\n")).toContain("using PostgreSQL");
-        const created = await signupAt(a.url, "twin@example.com");
-        expect(created.status).toBe(201);
-        const { id } = (await created.json()) as { id: string };
-        expect((await fetch(`${b.url}/users/${id}`)).status).toBe(200);
-        expect((await signupAt(b.url, "TWIN@example.com")).status).toBe(409);
-      } finally {
-        expect(await a.stop()).toBe(0);
-        expect(await b.stop()).toBe(0);
-      }
-      const sql = postgres(database.url, { max: 1 });
-      const applied = await sql`select count(*)::int as n from drizzle.__drizzle_migrations`;
-      await sql.end();
-      // Each migration once, though both copies migrated at the same moment.
-      expect(applied[0]!.n).toBe(journalTags.length);
-    });
-
-    test("`migrate` applies migrations and exits 0; a second run is a no-op", () => {
-      for (let run = 0; run < 2; run++) {
-        const result = Bun.spawnSync([folder.binary, "migrate"], { cwd: folder.dir, env: { DATABASE_URL: database.url } });
-        expect(result.exitCode).toBe(0);
-        expect(result.stdout.toString()).toContain("migrations applied");
-      }
-    });
+  test("two copies started together on a fresh database both come up and share it", async () => {
+    const env = { DATABASE_URL: database.url };
+    const [a, b] = await Promise.all([
+      startService(folder.binary, { cwd: folder.dir, env }),
+      startService(folder.binary, { cwd: folder.dir, env }),
+    ]);
+    try {
+      expect(a.lines.join("\n")).toContain("using PostgreSQL");
+      const created = await signupAt(a.url, "twin@example.com");
+      expect(created.status).toBe(201);
+      const { id } = (await created.json()) as { id: string };
+      expect((await fetch(`${b.url}/users/${id}`)).status).toBe(200);
+      expect((await signupAt(b.url, "TWIN@example.com")).status).toBe(409);
+    } finally {
+      expect(await a.stop()).toBe(0);
+      expect(await b.stop()).toBe(0);
+    }
+    const sql = postgres(database.url, { max: 1 });
+    const applied = await sql`select count(*)::int as n from drizzle.__drizzle_migrations`;
+    await sql.end();
+    // Each migration once, though both copies migrated at the same moment.
+    expect(applied[0]!.n).toBe(journalTags.length);
   });
+
+  test("`migrate` applies migrations and exits 0; a second run is a no-op", () => {
+    for (let run = 0; run < 2; run++) {
+      const result = Bun.spawnSync([folder.binary, "migrate"], { cwd: folder.dir, env: { DATABASE_URL: database.url } });
+      expect(result.exitCode).toBe(0);
+      expect(result.stdout.toString()).toContain("migrations applied");
+    }
+  });
+});

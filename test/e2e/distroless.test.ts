@@ -68,7 +68,12 @@ describe("the binary in a bare root as nonroot (what distroless provides)", () =
       const created = await fetch(`${service.url}/signup`, {
         method: "POST",
         headers: { "content-type": "application/json" },
-        body: JSON.stringify({ name: "Ana", email: `distroless-${Date.now()}@example.com`, password: "Velero-Azul-27", display_name: "Ana G" }),
+        body: JSON.stringify({
+          name: "Ana",
+          email: `distroless-${Date.now()}@example.com`,
+          password: "Velero-Azul-27",
+          display_name: "Ana G",
+        }),
       });
       expect(created.status).toBe(201);
       const inside = Bun.spawnSync([launcher, "healthcheck"], { env: { PATH: process.env.PATH ?? "", PORT: new URL(service.url).port } });
@@ -85,11 +90,11 @@ describe("the binary in a bare root as nonroot (what distroless provides)", () =
   });
 
   test.skipIf(!postgresUrl)("serves on PostgreSQL, and `healthcheck` works inside", async () => {
-      const database = await createEmptyPostgresDatabase();
-      try {
-        await serveAndCheck({ DATABASE_URL: database.url });
-      } finally {
-        await database.drop();
-      }
-    });
+    const database = await createEmptyPostgresDatabase();
+    try {
+      await serveAndCheck({ DATABASE_URL: database.url });
+    } finally {
+      await database.drop();
+    }
+  });
 });

@@ -2,8 +2,8 @@ import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "
 import postgres from "postgres";
 import { type RunningService, startService } from "../support/binary";
 import { postgresUrl } from "../support/databases";
-import { attributesOf, startOtlpReceiver } from "../support/otlp-receiver";
 import { deleteStream, eventually, natsUrl, ownNatsServer, readStream, streamMessageCount, testStream } from "../support/nats";
+import { attributesOf, startOtlpReceiver } from "../support/otlp-receiver";
 import { useBinaryInEmptyFolder, useEmptyPostgresDatabase } from "../support/suite";
 
 // Starts copies of the binary, kills them with SIGKILL, and restarts a NATS server of its own.
@@ -22,7 +22,12 @@ const FAST = {
 };
 
 const body = (tag: string, i: number) =>
-  JSON.stringify({ name: `Event ${i}`, email: `${tag}.${run}.${i}@example.com`, password: `S3guro!${i}x`, display_name: `Event ${tag} ${i}` });
+  JSON.stringify({
+    name: `Event ${i}`,
+    email: `${tag}.${run}.${i}@example.com`,
+    password: `S3guro!${i}x`,
+    display_name: `Event ${tag} ${i}`,
+  });
 
 /**
  * Sends every keyed signup until it is a 201, to whichever copy is up (`targets()` may change
@@ -116,16 +121,21 @@ describe.skipIf(!postgresUrl || !natsUrl)("events from the binary: kill -9 mid-b
     service = await startService(folder.binary, { cwd: folder.dir, env });
     let up = [service.url];
     let killed = false;
-    await signUpAll("kill", 120, () => up, async (done) => {
-      if (done === 40 && !killed) {
-        killed = true;
-        service!.process.kill("SIGKILL");
-        await service!.process.exited;
-        up = [];
-        service = await startService(folder.binary, { cwd: folder.dir, env });
-        up = [service.url];
-      }
-    });
+    await signUpAll(
+      "kill",
+      120,
+      () => up,
+      async (done) => {
+        if (done === 40 && !killed) {
+          killed = true;
+          service!.process.kill("SIGKILL");
+          await service!.process.exited;
+          up = [];
+          service = await startService(folder.binary, { cwd: folder.dir, env });
+          up = [service.url];
+        }
+      },
+    );
     expect(killed).toBe(true);
     await expectOneEventPerUser(natsUrl!, names.EVENTS_STREAM, database.url, 120);
     const ready = (await (await fetch(`${service.url}/ready`)).json()) as { checks: { events: unknown } };

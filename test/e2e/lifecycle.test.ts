@@ -1,7 +1,7 @@
 import { describe, expect, setDefaultTimeout, test } from "bun:test";
+import { freePort } from "../../harness/service";
 import { signupAt, startService } from "../support/binary";
 import { postgresUrl } from "../support/databases";
-import { freePort } from "../../harness/service";
 import { startRelay } from "../support/faults";
 import { useBinaryInEmptyFolder, useEmptyPostgresDatabase } from "../support/suite";
 
@@ -55,44 +55,44 @@ describe("the binary's lifecycle", () => {
   });
 });
 
-  describe.skipIf(!postgresUrl)("the binary when PostgreSQL comes up after it", () => {
-    const database = useEmptyPostgresDatabase();
-    const folder = useBinaryInEmptyFolder();
+describe.skipIf(!postgresUrl)("the binary when PostgreSQL comes up after it", () => {
+  const database = useEmptyPostgresDatabase();
+  const folder = useBinaryInEmptyFolder();
 
-    test("/health answers and /ready is 503 until the database is reachable; then it becomes ready by itself", async () => {
-      // The "database" is a port with nothing behind it until a TCP relay to the real server starts.
-      const port = freePort();
-      const target = new URL(database.url);
-      const relayedUrl = `postgres://postgres@127.0.0.1:${port}${target.pathname}`;
+  test("/health answers and /ready is 503 until the database is reachable; then it becomes ready by itself", async () => {
+    // The "database" is a port with nothing behind it until a TCP relay to the real server starts.
+    const port = freePort();
+    const target = new URL(database.url);
+    const relayedUrl = `postgres://postgres@127.0.0.1:${port}${target.pathname}`;
 
-      const service = await startService(folder.binary, {
-        cwd: folder.dir,
-        env: { DATABASE_URL: relayedUrl },
-        waitUntilReady: false,
-      });
-      try {
-        await Bun.sleep(1500);
-        expect((await fetch(`${service.url}/health`)).status).toBe(200);
-        const notReady = await fetch(`${service.url}/ready`);
-        expect(notReady.status).toBe(503);
-        expect(((await notReady.json()) as { status: string }).status).toBe("not_ready");
-        expect((await signupAt(service.url, "early@example.com")).status).toBe(503);
-        expect(service.lines.some((line) => line.includes("database not ready; retrying"))).toBe(true);
-
-        const relay = startRelay(port, Number(target.port || 5432));
-        try {
-          const deadline = Date.now() + 20_000;
-          while ((await fetch(`${service.url}/ready`)).status !== 200) {
-            if (Date.now() > deadline) throw new Error(`never became ready:\n${service.lines.join("\n")}`);
-            await Bun.sleep(200);
-          }
-          expect((await signupAt(service.url, "late@example.com")).status).toBe(201);
-        } finally {
-          expect(await service.stop()).toBe(0);
-          relay.cut();
-        }
-      } finally {
-        service.process.kill("SIGKILL");
-      }
+    const service = await startService(folder.binary, {
+      cwd: folder.dir,
+      env: { DATABASE_URL: relayedUrl },
+      waitUntilReady: false,
     });
+    try {
+      await Bun.sleep(1500);
+      expect((await fetch(`${service.url}/health`)).status).toBe(200);
+      const notReady = await fetch(`${service.url}/ready`);
+      expect(notReady.status).toBe(503);
+      expect(((await notReady.json()) as { status: string }).status).toBe("not_ready");
+      expect((await signupAt(service.url, "early@example.com")).status).toBe(503);
+      expect(service.lines.some((line) => line.includes("database not ready; retrying"))).toBe(true);
+
+      const relay = startRelay(port, Number(target.port || 5432));
+      try {
+        const deadline = Date.now() + 20_000;
+        while ((await fetch(`${service.url}/ready`)).status !== 200) {
+          if (Date.now() > deadline) throw new Error(`never became ready:\n${service.lines.join("\n")}`);
+          await Bun.sleep(200);
+        }
+        expect((await signupAt(service.url, "late@example.com")).status).toBe(201);
+      } finally {
+        expect(await service.stop()).toBe(0);
+        relay.cut();
+      }
+    } finally {
+      service.process.kill("SIGKILL");
+    }
   });
+});

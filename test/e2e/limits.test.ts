@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { rmSync } from "node:fs";
-import { type RunningService, binaryInEmptyFolder, buildBinary, startService } from "../support/binary";
+import { binaryInEmptyFolder, buildBinary, type RunningService, startService } from "../support/binary";
 
 setDefaultTimeout(60_000);
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { rmSync } from "node:fs";
-import { type RunningService, binaryInEmptyFolder, buildBinary, startService } from "../support/binary";
+import { binaryInEmptyFolder, buildBinary, type RunningService, startService } from "../support/binary";
 
 /**
  * The access log of the compiled binary under a short mixed load: one JSON line per request,
@@ -188,9 +188,11 @@ describe("the access log of the compiled binary", () => {
 
     const secondRound: SentRequest[] = [...replays];
     for (let i = 0; i < 10; i++) {
-      secondRound.push(signup("reused key, other body", json({ ...JSON.parse(keyed[10 + i]!.body), password: password() }), {
-        "idempotency-key": keyed[10 + i]!.key,
-      }));
+      secondRound.push(
+        signup("reused key, other body", json({ ...JSON.parse(keyed[10 + i]!.body), password: password() }), {
+          "idempotency-key": keyed[10 + i]!.key,
+        }),
+      );
     }
     for (let i = 0; i < 10; i++) {
       const body = json({ name: "Dup", email: emails[i]!.toUpperCase(), password: password(), display_name: "Dup" });
@@ -258,7 +260,10 @@ describe("the access log of the compiled binary", () => {
       });
     }
 
-    await waitForAccessLines(service, logged.map((answer) => answer.echoedRequestId ?? ""));
+    await waitForAccessLines(
+      service,
+      logged.map((answer) => answer.echoedRequestId ?? ""),
+    );
     expect(await stopAndCollect(service)).toBe(0);
     const { parsed, notJson } = parseLines(service.lines);
     expect(notJson).toEqual([]);
@@ -331,9 +336,14 @@ describe("the access log of the compiled binary", () => {
     const sent: Answered[] = [];
     for (const path of PROBES) {
       const requestId = `probe-${path.slice(1)}-${hex(4)}`;
-      sent.push(await send(service.url, { label: "probe", method: "GET", path, headers: { "x-request-id": requestId }, route: path, requestId }));
+      sent.push(
+        await send(service.url, { label: "probe", method: "GET", path, headers: { "x-request-id": requestId }, route: path, requestId }),
+      );
     }
-    await waitForAccessLines(service, sent.map((answer) => answer.requestId!));
+    await waitForAccessLines(
+      service,
+      sent.map((answer) => answer.requestId!),
+    );
     expect(await stopAndCollect(service)).toBe(0);
     const { parsed, notJson } = parseLines(service.lines);
     expect(notJson).toEqual([]);

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { rmSync } from "node:fs";
-import { type RunningService, binaryInEmptyFolder, buildBinary, startService } from "../support/binary";
+import { binaryInEmptyFolder, buildBinary, type RunningService, startService } from "../support/binary";
 import { rawRequest } from "../support/raw-http";
 
 setDefaultTimeout(60_000);
@@ -48,7 +48,11 @@ describe("the binary answers odd requests and oversized bodies with problems", (
     expect(response.headers.get("x-content-type-options")).toBe("nosniff");
     const requestId = response.headers.get("x-request-id") ?? "";
     expect(requestId).toBeTruthy();
-    expect(JSON.parse(response.body)).toMatchObject({ status: 400, type: "urn:signup-service:problem:bad-request-target", request_id: requestId });
+    expect(JSON.parse(response.body)).toMatchObject({
+      status: 400,
+      type: "urn:signup-service:problem:bad-request-target",
+      request_id: requestId,
+    });
 
     const lines = await linesFor(service, requestId);
     expect(lines).toHaveLength(1);
@@ -58,7 +62,10 @@ describe("the binary answers odd requests and oversized bodies with problems", (
   });
 
   test("an absolute-form target is routed by its path; an unknown method on a route is a 404 problem", async () => {
-    const absolute = await rawRequest(service.url, "GET http://elsewhere.example/health HTTP/1.1\r\nHost: elsewhere.example\r\nConnection: close\r\n\r\n");
+    const absolute = await rawRequest(
+      service.url,
+      "GET http://elsewhere.example/health HTTP/1.1\r\nHost: elsewhere.example\r\nConnection: close\r\n\r\n",
+    );
     expect(absolute.status).toBe(200);
     expect(absolute.headers.get("x-content-type-options")).toBe("nosniff");
     const options = await rawRequest(service.url, "OPTIONS /signup HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { rmSync } from "node:fs";
 import postgres from "postgres";
-import { type RunningService, binaryInEmptyFolder, buildBinary, startService } from "../support/binary";
-import { createEmptyPostgresDatabase, postgresUrl } from "../support/databases";
 import { type Pgbouncer, startPgbouncer } from "../../harness/servers";
+import { binaryInEmptyFolder, buildBinary, type RunningService, startService } from "../support/binary";
+import { createEmptyPostgresDatabase, postgresUrl } from "../support/databases";
 
 // The binary as teams deploy it past one server: behind pgbouncer in transaction mode, and as
 // two copies sharing one rate limit.
@@ -173,7 +173,9 @@ describe.skipIf(!postgresUrl)("the binary past one database server", () => {
       for (let batch = from; batch < from + count; batch += 200) {
         await Promise.all(
           Array.from({ length: 200 }, (_, i) =>
-            post(a.url, body("forged", batch + i), { "x-forwarded-for": `10.${(batch + i) >> 16}.${((batch + i) >> 8) & 255}.${(batch + i) & 255}, 198.51.100.9` }),
+            post(a.url, body("forged", batch + i), {
+              "x-forwarded-for": `10.${(batch + i) >> 16}.${((batch + i) >> 8) & 255}.${(batch + i) & 255}, 198.51.100.9`,
+            }),
           ),
         );
       }

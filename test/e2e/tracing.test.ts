@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { rmSync } from "node:fs";
-import { type RunningService, binaryInEmptyFolder, buildBinary, startService } from "../support/binary";
-import { type ReceivedSpan, attributesOf, spanValues, startOtlpReceiver } from "../support/otlp-receiver";
+import { binaryInEmptyFolder, buildBinary, type RunningService, startService } from "../support/binary";
+import { attributesOf, type ReceivedSpan, spanValues, startOtlpReceiver } from "../support/otlp-receiver";
 
 /**
  * The compiled binary exporting to a real OTLP/HTTP receiver started here. What arrives is what
@@ -270,7 +270,9 @@ describe("tracing of the compiled binary over OTLP/HTTP", () => {
     const probeRoutes = ["/health", "/ready", "/metrics"];
     expect(
       spans
-        .filter((span) => probeRoutes.some((route) => span.name.endsWith(` ${route}`) || attributesOf(span.attributes)["http.route"] === route))
+        .filter((span) =>
+          probeRoutes.some((route) => span.name.endsWith(` ${route}`) || attributesOf(span.attributes)["http.route"] === route),
+        )
         .map((span) => span.name),
     ).toEqual([]);
     // Every span belongs to a request a test traced: none from the readiness polls or the probes.

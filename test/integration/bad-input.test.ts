@@ -19,7 +19,11 @@ const badRequests: BadRequest[] = [
   { name: "invalid UTF-8", request: () => postSignup(new Uint8Array([0x7b, 0xff, 0x7d])), status: 400 },
   { name: "text/plain body", request: () => postSignup(JSON.stringify(signupBody()), { "content-type": "text/plain" }), status: 415 },
   { name: "form body", request: () => postSignup("name=Ana", { "content-type": "application/x-www-form-urlencoded" }), status: 415 },
-  { name: "no content type", request: () => new Request(`${BASE}/signup`, { method: "POST", body: JSON.stringify(signupBody()) }), status: 415 },
+  {
+    name: "no content type",
+    request: () => new Request(`${BASE}/signup`, { method: "POST", body: JSON.stringify(signupBody()) }),
+    status: 415,
+  },
   { name: "body over 64 KiB", request: () => postSignup(signupBody({ name: "x".repeat(70_000) })), status: 413 },
   { name: "empty object", request: () => postSignup({}), status: 422, field: "name" },
   { name: "array body", request: () => postSignup([signupBody()]), status: 422 },
@@ -29,15 +33,45 @@ const badRequests: BadRequest[] = [
   { name: "blank name", request: () => postSignup(signupBody({ name: "   " })), status: 422, field: "name" },
   { name: "name over 255", request: () => postSignup(signupBody({ name: "n".repeat(256) })), status: 422, field: "name" },
   { name: "NUL in name", request: () => postSignup(signupBody({ name: "A\u0000" })), status: 422, field: "name" },
-  { name: "unpaired surrogate in display_name", request: () => postSignup(signupBody({ display_name: "\udfff" })), status: 422, field: "display_name" },
+  {
+    name: "unpaired surrogate in display_name",
+    request: () => postSignup(signupBody({ display_name: "\udfff" })),
+    status: 422,
+    field: "display_name",
+  },
   { name: "empty display_name", request: () => postSignup(signupBody({ display_name: "" })), status: 422, field: "display_name" },
-  { name: "display_name over 255", request: () => postSignup(signupBody({ display_name: "d".repeat(256) })), status: 422, field: "display_name" },
+  {
+    name: "display_name over 255",
+    request: () => postSignup(signupBody({ display_name: "d".repeat(256) })),
+    status: 422,
+    field: "display_name",
+  },
   { name: "email without @", request: () => postSignup(signupBody({ email: "ana.example.com" })), status: 422, field: "email" },
-  { name: "email over 254", request: () => postSignup(signupBody({ email: `${"a".repeat(64)}@${"b".repeat(190)}.com` })), status: 422, field: "email" },
+  {
+    name: "email over 254",
+    request: () => postSignup(signupBody({ email: `${"a".repeat(64)}@${"b".repeat(190)}.com` })),
+    status: 422,
+    field: "email",
+  },
   { name: "password too short", request: () => postSignup(signupBody({ password: "S3g!" })), status: 422, field: "password" },
-  { name: "password over 128", request: () => postSignup(signupBody({ password: `S3g${"x".repeat(126)}` })), status: 422, field: "password" },
-  { name: "password without upper case", request: () => postSignup(signupBody({ password: "s3guro!123" })), status: 422, field: "password" },
-  { name: "password without lower case", request: () => postSignup(signupBody({ password: "S3GURO!123" })), status: 422, field: "password" },
+  {
+    name: "password over 128",
+    request: () => postSignup(signupBody({ password: `S3g${"x".repeat(126)}` })),
+    status: 422,
+    field: "password",
+  },
+  {
+    name: "password without upper case",
+    request: () => postSignup(signupBody({ password: "s3guro!123" })),
+    status: 422,
+    field: "password",
+  },
+  {
+    name: "password without lower case",
+    request: () => postSignup(signupBody({ password: "S3GURO!123" })),
+    status: 422,
+    field: "password",
+  },
   { name: "password without digit", request: () => postSignup(signupBody({ password: "Seguro!abc" })), status: 422, field: "password" },
   { name: "bad Idempotency-Key", request: () => postSignup(signupBody(), { "idempotency-key": "has space" }), status: 400 },
 ];
@@ -76,6 +110,10 @@ describeOnEachDriver("bad input on %s", (driver) => {
     const strict = createTestApp(database.handle, { PASSWORD_MIN_LENGTH: "12" }).app;
     const response = await strict.handle(postSignup(signupBody({ password: "Velero-Az-7" })));
     expect(response.status).toBe(422);
-    expect((await json(response)).errors).toContainEqual({ field: "password", rule: "min_length", message: "must be at least 12 characters" });
+    expect((await json(response)).errors).toContainEqual({
+      field: "password",
+      rule: "min_length",
+      message: "must be at least 12 characters",
+    });
   });
 });

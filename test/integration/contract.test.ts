@@ -1,7 +1,7 @@
 import { describe, expect, setDefaultTimeout, test } from "bun:test";
 import { PROBLEM_CONTENT_TYPE } from "../../src/http/problem";
-import { createContractChecker, type OpenApiDocument } from "../support/contract";
 import { createTestApp, get, json, postSignup, signupBody } from "../support/app";
+import { createContractChecker, type OpenApiDocument } from "../support/contract";
 import { createTestDatabase, drivers } from "../support/databases";
 import { useTestApp, useTestDatabase } from "../support/suite";
 
@@ -19,7 +19,13 @@ const answer = (status: number, body: unknown, headers: Record<string, string> =
 };
 
 const ids = { "x-request-id": "r", "x-correlation-id": "c", "x-content-type-options": "nosniff" };
-const user = { id: "0193f1c2-7a4e-7c3b-9a51-6b2f0e8d4c11", name: "Ana", email: "a@b.co", display_name: "A", created_at: "2025-10-05T12:00:00.000Z" };
+const user = {
+  id: "0193f1c2-7a4e-7c3b-9a51-6b2f0e8d4c11",
+  name: "Ana",
+  email: "a@b.co",
+  display_name: "A",
+  created_at: "2025-10-05T12:00:00.000Z",
+};
 const problem = { type: "urn:x", title: "Not Found", status: 404 };
 
 describe("the answer checker", () => {
@@ -140,8 +146,7 @@ const labelPastLimit = `ana@${"b".repeat(64)}.io`;
 
 describe.each(drivers)("boundaries from the document's own constraints on %s", (driver) => {
   const { app } = useTestApp(driver);
-  const signupStatus = async (field: string, value: string) =>
-    (await app.handle(postSignup(signupBody({ [field]: value })))).status;
+  const signupStatus = async (field: string, value: string) => (await app.handle(postSignup(signupBody({ [field]: value })))).status;
 
   test("every length limit of the body: at the limit accepted, one character past it refused", async () => {
     const document = await documentOf(app);

@@ -185,7 +185,10 @@ describe.skipIf(!natsUrl).each(drivers)("NATS stopped and restarted while signup
 
     await nats.stop();
     for (let i = 0; i < 10; i++) await signup();
-    await eventually("the relay to notice", async () => (await json(await built.app.handle(get("/ready")))).checks.events.status === "degraded");
+    await eventually(
+      "the relay to notice",
+      async () => (await json(await built.app.handle(get("/ready")))).checks.events.status === "degraded",
+    );
     const ready = await built.app.handle(get("/ready"));
     expect(ready.status).toBe(200);
     expect((await json(ready)).checks.events.state).toBe("nats_unavailable");

@@ -29,7 +29,10 @@ const anyString = fc.oneof(
   { weight: 2, arbitrary: fc.string({ unit: "grapheme", maxLength: 20 }) },
   { weight: 2, arbitrary: fc.string({ unit: "binary", maxLength: 20 }) },
   { weight: 1, arbitrary: controlChars },
-  { weight: 1, arbitrary: fc.constantFrom("", " ", "\t\n", "\u00a0", "\u200b", "\ufeff", "null", "undefined", "💥", "a@b", "@", "A".repeat(255)) },
+  {
+    weight: 1,
+    arbitrary: fc.constantFrom("", " ", "\t\n", "\u00a0", "\u200b", "\ufeff", "null", "undefined", "💥", "a@b", "@", "A".repeat(255)),
+  },
   { weight: 1, arbitrary: fc.string({ minLength: 250, maxLength: 300 }) },
   { weight: 1, arbitrary: hugeString },
 );

@@ -9,10 +9,13 @@ function sample(text: string, name: string, labels: Record<string, string> = {})
     const match = /^([a-z_]+)(?:\{([^}]*)\})? (\S+)$/.exec(line);
     if (!match || match[1] !== name) continue;
     const present = Object.fromEntries(
-      (match[2] ?? "").split(",").filter(Boolean).map((pair) => {
-        const [key, value] = pair.split("=");
-        return [key, value?.replace(/^"|"$/g, "")];
-      }),
+      (match[2] ?? "")
+        .split(",")
+        .filter(Boolean)
+        .map((pair) => {
+          const [key, value] = pair.split("=");
+          return [key, value?.replace(/^"|"$/g, "")];
+        }),
     );
     if (Object.entries(labels).every(([key, value]) => present[key] === value)) return Number(match[3]);
   }

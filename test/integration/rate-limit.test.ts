@@ -29,7 +29,10 @@ describeOnEachDriver("signup rate limit on %s", (driver) => {
     expect(retryAfter).toBeLessThanOrEqual(20);
     expect((await json(limited)).type).toBe("urn:signup-service:problem:rate-limited");
     expect(await rowCounts(database.handle)).toEqual(before);
-    const stored = await database.handle.db.select().from(idempotencyKeys).where(eq(idempotencyKeys.key, `limited-${driver}`));
+    const stored = await database.handle.db
+      .select()
+      .from(idempotencyKeys)
+      .where(eq(idempotencyKeys.key, `limited-${driver}`));
     expect(stored).toEqual([]);
 
     expect((await app.handle(postSignup(signupBody(), via("198.51.100.20")))).status).toBe(201);

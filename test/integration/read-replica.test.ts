@@ -1,10 +1,10 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { type PostgresServer, startPostgresServer, startStreamingReplica } from "../../harness/servers";
+import type { DatabaseHandle } from "../../src/db/database";
 import { migrate } from "../../src/db/migrate";
 import { openPostgres } from "../../src/db/postgres";
-import type { DatabaseHandle } from "../../src/db/database";
 import { createTestApp, get, json, postSignup, signupBody } from "../support/app";
 import { postgresUrl } from "../support/databases";
-import { type PostgresServer, startPostgresServer, startStreamingReplica } from "../../harness/servers";
 
 // A real streaming replica (pg_basebackup -R) of a PostgreSQL server the suite starts itself.
 const FAST_HASH = { ARGON2_MEMORY_COST: "8192", ARGON2_TIME_COST: "1", DATABASE_TIMEOUT: "1s" };

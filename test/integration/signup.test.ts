@@ -1,7 +1,7 @@
 import { expect, test } from "bun:test";
 import { eq } from "drizzle-orm";
 import { users } from "../../src/db/schema";
-import { BASE, createTestApp, json, get, postSignup, signupBody } from "../support/app";
+import { BASE, createTestApp, get, json, postSignup, signupBody } from "../support/app";
 import { describeOnEachDriver } from "../support/databases";
 import { rowCounts } from "../support/rows";
 import { useTestApp } from "../support/suite";

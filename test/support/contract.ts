@@ -1,7 +1,7 @@
 import type { ValidateFunction } from "ajv";
 import { createJsonSchemaValidator } from "../../src/http/json-schema";
-import { commonResponseHeaders, PROBLEM_SCHEMA_REF } from "../../src/http/problem-schema";
 import { PROBLEM_CONTENT_TYPE } from "../../src/http/problem";
+import { commonResponseHeaders, PROBLEM_SCHEMA_REF } from "../../src/http/problem-schema";
 
 type Schema = Record<string, unknown>;
 interface Header {
@@ -41,8 +41,7 @@ function inlineRefs(value: unknown, document: OpenApiDocument): unknown {
   return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, inlineRefs(item, document)]));
 }
 
-const templateRegex = (template: string) =>
-  new RegExp(`^${template.replace(/[.*+?^$()|[\]\\]/g, "\\$&").replace(/\{[^}]+\}/g, "[^/]+")}$`);
+const templateRegex = (template: string) => new RegExp(`^${template.replace(/[.*+?^$()|[\]\\]/g, "\\$&").replace(/\{[^}]+\}/g, "[^/]+")}$`);
 
 const mediaType = (contentType: string | null) => (contentType ?? "").split(";", 1)[0]!.trim().toLowerCase();
 

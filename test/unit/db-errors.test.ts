@@ -28,12 +28,20 @@ describe("isUniqueViolation", () => {
 });
 
 describe("isDatabaseUnavailable", () => {
-  test.each(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "CONNECT_TIMEOUT", "CONNECTION_CLOSED", "57P01", "57P03", "53300", "08006", "08001"])(
-    "direct %s",
-    (code) => {
-      expect(isDatabaseUnavailable(withCode(code))).toBe(true);
-    },
-  );
+  test.each([
+    "ECONNREFUSED",
+    "ECONNRESET",
+    "ETIMEDOUT",
+    "CONNECT_TIMEOUT",
+    "CONNECTION_CLOSED",
+    "57P01",
+    "57P03",
+    "53300",
+    "08006",
+    "08001",
+  ])("direct %s", (code) => {
+    expect(isDatabaseUnavailable(withCode(code))).toBe(true);
+  });
 
   test("an unavailable code in the cause chain", () => {
     expect(isDatabaseUnavailable(wrapped(withCode("57P01")))).toBe(true);

@@ -1,7 +1,7 @@
-import { ProblemError } from "../../src/http/problem";
 import { describe, expect, test } from "bun:test";
 import { ValidationError } from "elysia";
 import { fieldErrors, serverFailureProblem } from "../../src/http/error-mapping";
+import { ProblemError } from "../../src/http/problem";
 import { signupBodySchema } from "../../src/users/model";
 
 interface Issue {
@@ -38,7 +38,10 @@ describe("fieldErrors", () => {
 
   test("nested paths are dotted and an empty path is the body", () => {
     const errors = fieldErrors(
-      validation({ path: "/address/0/street", value: 1, message: "Expected string" }, { path: "", value: null, message: "Expected object" }),
+      validation(
+        { path: "/address/0/street", value: 1, message: "Expected string" },
+        { path: "", value: null, message: "Expected object" },
+      ),
     );
     expect(errors).toEqual([
       { field: "address.0.street", message: "Expected string" },

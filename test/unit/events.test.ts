@@ -5,8 +5,20 @@ import { safeServer, subjectMatches } from "../../src/events/nats-publisher";
 import { backoffMs } from "../../src/events/relay";
 
 describe("cloudEvent", () => {
-  const user = { id: "0193f1c2-7a4e-7c3b-9a51-6b2f0e8d4c11", name: "Ana", email: "ana@example.com", display_name: "Ana G", created_at: "2025-10-05T12:00:00.000Z" };
-  const input = { id: "0193f1c2-7a50-7d3e-8b1a-3c2d4e5f6a7b", type: "signup.user.created", subject: user.id, time: user.created_at, data: user };
+  const user = {
+    id: "0193f1c2-7a4e-7c3b-9a51-6b2f0e8d4c11",
+    name: "Ana",
+    email: "ana@example.com",
+    display_name: "Ana G",
+    created_at: "2025-10-05T12:00:00.000Z",
+  };
+  const input = {
+    id: "0193f1c2-7a50-7d3e-8b1a-3c2d4e5f6a7b",
+    type: "signup.user.created",
+    subject: user.id,
+    time: user.created_at,
+    data: user,
+  };
 
   test("is a CloudEvents 1.0 structured JSON document", () => {
     expect(JSON.parse(cloudEvent(input))).toEqual({

@@ -1,5 +1,5 @@
-import { createHash } from "node:crypto";
 import { describe, expect, test } from "bun:test";
+import { createHash } from "node:crypto";
 import { canonicalJson, createFingerprinter } from "../../src/idempotency/fingerprint";
 
 const SECRET = "fingerprint-secret-0123456789";

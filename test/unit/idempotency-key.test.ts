@@ -1,6 +1,6 @@
 import { expect, test } from "bun:test";
-import { parseIdempotencyKey } from "../../src/idempotency/key";
 import { ProblemError } from "../../src/http/problem";
+import { parseIdempotencyKey } from "../../src/idempotency/key";
 
 function rejection(header: string): ProblemError {
   try {

@@ -1,7 +1,7 @@
+import { expect, test } from "bun:test";
 import { createHash } from "node:crypto";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { expect, test } from "bun:test";
 import { embeddedMigrations, journalTags, migrationFiles } from "../../src/db/migrations";
 
 /** Read from disk, not imported: the point is to catch what src/db/migrations.ts forgot to import. */
@@ -39,7 +39,9 @@ test("embeddedMigrations hashes each file's content in journal order", () => {
   const migrations = embeddedMigrations();
   expect(migrations.map((migration) => migration.hash)).toEqual(
     journal.entries.map((entry) =>
-      createHash("sha256").update(readFileSync(join(DRIZZLE_DIR, `${entry.tag}.sql`), "utf8")).digest("hex"),
+      createHash("sha256")
+        .update(readFileSync(join(DRIZZLE_DIR, `${entry.tag}.sql`), "utf8"))
+        .digest("hex"),
     ),
   );
 });

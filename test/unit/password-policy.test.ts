@@ -100,7 +100,18 @@ describe("the blocklist", () => {
   });
 
   test("the top common passwords are refused as they are", () => {
-    for (const password of ["password", "123456789", "12345678", "qwertyuiop", "iloveyou", "1q2w3e4r", "sunshine", "football", "baseball", "trustno1"]) {
+    for (const password of [
+      "password",
+      "123456789",
+      "12345678",
+      "qwertyuiop",
+      "iloveyou",
+      "1q2w3e4r",
+      "sunshine",
+      "football",
+      "baseball",
+      "trustno1",
+    ]) {
       expect(rules(policy({ composition: false }), password)).toEqual(["common"]);
     }
   });

@@ -17,8 +17,12 @@ test("renders a Prometheus histogram and counter per label set, buckets cumulati
     'http_request_duration_seconds_bucket{method="GET",route="/users/:id",status="200",le="1"} 2',
     'http_request_duration_seconds_bucket{method="GET",route="/users/:id",status="200",le="+Inf"} 3',
   ]);
-  expect(of("http_request_duration_seconds_sum")).toContain('http_request_duration_seconds_sum{method="GET",route="/users/:id",status="200"} 7.6');
-  expect(of("http_request_duration_seconds_count")).toContain('http_request_duration_seconds_count{method="POST",route="/signup",status="201"} 1');
+  expect(of("http_request_duration_seconds_sum")).toContain(
+    'http_request_duration_seconds_sum{method="GET",route="/users/:id",status="200"} 7.6',
+  );
+  expect(of("http_request_duration_seconds_count")).toContain(
+    'http_request_duration_seconds_count{method="POST",route="/signup",status="201"} 1',
+  );
   expect(of("http_requests_total")).toEqual([
     'http_requests_total{method="GET",route="/users/:id",status="200"} 3',
     'http_requests_total{method="POST",route="/signup",status="201"} 1',
