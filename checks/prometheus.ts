@@ -245,9 +245,7 @@ runCheck("checks/prometheus.ts", 150_000, async () => {
     fail(`${SEED_QUERY} gave no finite number (NaN or no series)\nprometheus:\n${prometheus.tail(10)}`);
   }
   const signupP95 = finite.find((sample) => sample.metric.route === "/signup" && sample.metric.status === "201");
-  console.log(
-    `  ${finite.length} finite series` + (signupP95 ? `; POST /signup 201 p95 = ${Number(signupP95.value[1]).toFixed(4)} s` : ""),
-  );
+  console.log(`  ${finite.length} finite series${signupP95 ? `; POST /signup 201 p95 = ${Number(signupP95.value[1]).toFixed(4)} s` : ""}`);
 
   const invalid: string[] = [];
   for (const expression of extra) {

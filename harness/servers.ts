@@ -165,7 +165,10 @@ pidfile = ${join(folder, "pgbouncer.pid")}
   const deadline = Date.now() + 10_000;
   for (;;) {
     const probe = await Bun.connect({ hostname: "127.0.0.1", port, socket: { data() {} } }).then(
-      (socket) => (socket.end(), true),
+      (socket) => {
+        socket.end();
+        return true;
+      },
       () => false,
     );
     if (probe) break;

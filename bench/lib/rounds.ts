@@ -68,7 +68,10 @@ export class Rounds<K extends string = RoundKey> {
         await this.cpu.waitForQuiet(this.pids);
         continue;
       }
-      for (const [key, m] of got) (this.measured[key] ??= []).push(m);
+      for (const [key, m] of got) {
+        this.measured[key] ??= [];
+        this.measured[key].push(m);
+      }
       clean++;
     }
   }

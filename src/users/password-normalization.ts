@@ -14,7 +14,7 @@ export const characterCount = (text: string) => {
   return count;
 };
 
-const ASCII = /^[\x00-\x7f]*$/;
+const ASCII = /^\p{ASCII}*$/u;
 
 /** How passwords and list entries are compared: normalized, then case-insensitively. */
 export const foldForComparison = (text: string) => (ASCII.test(text) ? text : text.normalize("NFKC")).toLowerCase();

@@ -232,7 +232,7 @@ describe("the access log of the compiled binary", () => {
     }
     // Probes in between: answered, but not logged by default.
     const probes: SentRequest[] = PROBES.map((path) => ({ label: "probe", method: "GET", path, headers: {}, route: path }));
-    secondRound.forEach((request, index) => withIds(request, 40 + index));
+    for (const [index, request] of secondRound.entries()) withIds(request, 40 + index);
     const second = await sendInBatches(url, [...secondRound, ...probes]);
     expect(second.length).toBe(110 + probes.length);
     const logged = [...first, ...second.filter((answer) => answer.label !== "probe")];

@@ -86,7 +86,7 @@ describeOnEachDriver("bad input on %s", (driver) => {
     expect(response.headers.get("content-type")).toBe("application/problem+json");
     expect(response.headers.get("x-request-id")).toBeTruthy();
     const text = await response.text();
-    const problem = JSON.parse(text) as any;
+    const problem = JSON.parse(text) as { type: unknown; title: unknown; errors: Array<{ field: string }> };
     expect(problem).toMatchObject({ status, instance: "/signup" });
     expect(typeof problem.type).toBe("string");
     expect(typeof problem.title).toBe("string");
@@ -100,7 +100,7 @@ describeOnEachDriver("bad input on %s", (driver) => {
     const response = await app.handle(postSignup(signupBody({ password: weak })));
     const text = await response.text();
     expect(text).not.toContain(weak);
-    const messages = (JSON.parse(text) as any).errors
+    const messages = (JSON.parse(text) as { errors: Array<{ field: string; message: string }> }).errors
       .filter((error: { field: string }) => error.field === "password")
       .map((error: { message: string }) => error.message);
     expect(messages).toEqual(["must contain an upper-case letter", "must contain a digit"]);

@@ -222,9 +222,10 @@ test("README's error table and the document's problem responses name the same st
   try {
     const document = await documentOf(createTestApp(database.handle).app);
     const declared = new Set<number>();
-    for (const operations of Object.values(document.paths as Record<string, Record<string, any>>)) {
+    type Operation = { responses: Record<string, { content?: Record<string, unknown> }> };
+    for (const operations of Object.values(document.paths as Record<string, Record<string, Operation>>)) {
       for (const operation of Object.values(operations)) {
-        for (const [status, response] of Object.entries(operation.responses as Record<string, any>)) {
+        for (const [status, response] of Object.entries(operation.responses)) {
           if (response.content?.[PROBLEM_CONTENT_TYPE]) declared.add(Number(status));
         }
       }

@@ -3,7 +3,7 @@ import { get, json } from "../support/app";
 import { useTestApp } from "../support/suite";
 
 describe("/docs", () => {
-  const { database, app } = useTestApp("pglite");
+  const { app } = useTestApp("pglite");
 
   test("the OpenAPI document describes every route, the headers and every problem response", async () => {
     const response = await app.handle(get("/docs/json"));

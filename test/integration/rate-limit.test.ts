@@ -1,4 +1,4 @@
-import { describe, expect, test } from "bun:test";
+import { expect, test } from "bun:test";
 import { count, eq } from "drizzle-orm";
 import { idempotencyKeys, rateLimitBuckets } from "../../src/db/schema";
 import { createTestApp, json, postSignup, signupBody } from "../support/app";

@@ -22,7 +22,16 @@ export interface StoredEvent {
   msgId: string | undefined;
   contentType: string | undefined;
   subject: string;
-  event: any;
+  event: ReceivedEvent;
+}
+
+/** A CloudEvent as a test reads it back: the attributes it asserts, the rest unknown. */
+interface ReceivedEvent {
+  id: string;
+  subject: string;
+  traceparent?: string;
+  data: Record<string, unknown>;
+  [attribute: string]: unknown;
 }
 
 /** Every message of a stream, in order, with its headers and parsed JSON. */
