@@ -65,4 +65,4 @@ export const isKeyConflict = (error: unknown) =>
   error instanceof ProblemError && (error.slug === "idempotency-key-in-progress" || error.slug === "idempotency-key-reused");
 
 export type { IdempotencyGuard } from "./guard";
-export { parseIdempotencyKey } from "./key";
+export { idempotencyKeySchema, parseIdempotencyKey } from "./key";

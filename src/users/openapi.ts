@@ -9,7 +9,7 @@ import {
   retryAfterHeader,
   unexpectedFailureResponse,
 } from "../http/problem-schema";
-import { idempotencyKeySchema } from "../idempotency/key";
+import { idempotencyKeySchema } from "../idempotency/contract";
 import { type PasswordRulesSummary, signupBodySchema, userSchema } from "./model";
 
 const replayHeaders: Record<string, OpenAPIV3.HeaderObject> = {
