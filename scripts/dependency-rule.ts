@@ -2,6 +2,7 @@
  * The dependency rule of src/: the cross-cutting layers (http/, observability/, db/) import
  * nothing from a feature folder. Every other folder directly under src/ is a feature (users/,
  * idempotency/, health/, docs/, and whatever is added next), except types/ (ambient declarations).
+ * A feature that has a `contract.ts` is imported by other features only through it.
  * Type-only imports count: a layer that names a feature's type knows that feature.
  */
 import { dirname, relative, resolve, sep } from "node:path";
@@ -23,6 +24,8 @@ export interface Violation {
   specifier: string;
   /** The feature folder it reaches into. */
   feature: string;
+  /** `layer`: a layer imports a feature; `contract`: a feature passes by another's contract.ts. */
+  rule: "layer" | "contract";
 }
 
 /** The top folder under src/ of a repository-relative path, if it is inside one. */
@@ -46,21 +49,25 @@ export function importedSpecifiers(file: SourceFile): string[] {
   return specifiers;
 }
 
-/** The imports of a layer's files that reach into a feature folder. */
+/** The imports that break the rule: a layer's into a feature, a feature's past another's contract. */
 export function dependencyRuleViolations(files: SourceFile[]): Violation[] {
   const violations: Violation[] = [];
   const layers: readonly string[] = LAYERS;
+  const isFeature = (folder: string) => !layers.includes(folder) && !NOT_FEATURES.includes(folder);
+  const withContract = new Set(files.filter((file) => file.path.endsWith("/contract.ts")).map((file) => srcFolder(file.path)));
   for (const file of files) {
-    const layer = srcFolder(file.path);
-    if (!layer || !layers.includes(layer)) continue;
+    const from = srcFolder(file.path);
+    if (!from) continue;
     for (const specifier of importedSpecifiers(file)) {
       if (!specifier.startsWith(".")) continue;
       const target = relative(resolve("/"), resolve("/", dirname(file.path), specifier))
         .split(sep)
         .join("/");
       const folder = srcFolder(target);
-      if (folder && !layers.includes(folder) && !NOT_FEATURES.includes(folder))
-        violations.push({ from: file.path, specifier, feature: folder });
+      if (!folder || folder === from || !isFeature(folder)) continue;
+      if (layers.includes(from)) violations.push({ from: file.path, specifier, feature: folder, rule: "layer" });
+      else if (withContract.has(folder) && target.replace(/\.ts$/, "") !== `src/${folder}/contract`)
+        violations.push({ from: file.path, specifier, feature: folder, rule: "contract" });
     }
   }
   return violations;

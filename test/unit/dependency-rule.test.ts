@@ -5,6 +5,7 @@ import { dependencyRuleViolations } from "../../scripts/dependency-rule";
 describe("dependency rule", () => {
   const violations = (path: string, text: string) =>
     dependencyRuleViolations([{ path, text }]).map(({ specifier, feature }) => ({ specifier, feature }));
+  const contract = { path: "src/idempotency/contract.ts", text: "export type Lease = {};" };
 
   test("a layer importing a feature breaks it, type-only, re-exported and dynamic imports included", () => {
     expect(violations("src/http/plugin.ts", `import { GateFullError } from "../users/admission-gate";`)).toEqual([
@@ -34,5 +35,19 @@ describe("dependency rule", () => {
     expect(violations("src/users/signup.ts", `import { guard } from "../idempotency/guard"; import { x } from "../http/problem";`)).toEqual(
       [],
     );
+  });
+
+  test("a feature with a contract.ts is imported by another feature only through it, and freely from inside", () => {
+    const rules = (path: string, text: string) =>
+      dependencyRuleViolations([contract, { path, text }]).map(({ specifier, rule }) => ({ specifier, rule }));
+    expect(rules("src/users/signup.ts", `import type { KeyLease } from "../idempotency/guard";`)).toEqual([
+      { specifier: "../idempotency/guard", rule: "contract" },
+    ]);
+    expect(rules("src/users/signup.ts", `import { completeKeyQuery } from "../idempotency/contract";`)).toEqual([]);
+    expect(rules("src/users/signup.ts", `import { x } from "../idempotency/contract.ts";`)).toEqual([]);
+    expect(rules("src/idempotency/guard.ts", `import { keyReused } from "./problems";`)).toEqual([]);
+    expect(rules("src/http/plugin.ts", `import type { KeyLease } from "../idempotency/contract";`)).toEqual([
+      { specifier: "../idempotency/contract", rule: "layer" },
+    ]);
   });
 });
