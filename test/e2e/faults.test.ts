@@ -1,11 +1,11 @@
-import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { rmSync } from "node:fs";
+import { afterAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import postgres from "postgres";
 import { type PostgresServer, startPostgresServer } from "../../harness/servers";
 import { freePort } from "../../harness/service";
-import { binaryInEmptyFolder, buildBinary, type RunningService, startService } from "../support/binary";
-import { createEmptyPostgresDatabase, postgresUrl } from "../support/databases";
+import type { RunningService } from "../support/binary";
+import { postgresUrl } from "../support/databases";
 import { type Answer, postJson, problemIssues, retryUntilCreated, startRelay } from "../support/faults";
+import { useBinaryFleet } from "../support/suite";
 
 // Builds the binary, starts it many times, kills it, and stops a PostgreSQL server of its own under it.
 setDefaultTimeout(120_000);
@@ -54,35 +54,9 @@ const secretsInLines = (lines: string[], passwords: string[]) =>
 const figures: Record<string, unknown> = {};
 
 describe.skipIf(!postgresUrl)("faults, against the compiled binary on PostgreSQL", () => {
-  let folder: ReturnType<typeof binaryInEmptyFolder>;
-  const services: RunningService[] = [];
-  const databases: Awaited<ReturnType<typeof createEmptyPostgresDatabase>>[] = [];
+  const { start, database } = useBinaryFleet();
 
-  const start = async (env: Record<string, string>, waitUntilReady = true) => {
-    const service = await startService(folder.binary, { cwd: folder.dir, env, waitUntilReady });
-    services.push(service);
-    return service;
-  };
-  const database = async () => {
-    const created = await createEmptyPostgresDatabase();
-    databases.push(created);
-    return created;
-  };
-
-  beforeAll(async () => {
-    await buildBinary();
-    folder = binaryInEmptyFolder();
-  });
-
-  afterAll(async () => {
-    for (const service of services) {
-      service.process.kill("SIGKILL");
-      await service.process.exited;
-    }
-    for (const created of databases) await created.drop().catch(() => {});
-    if (folder) rmSync(folder.dir, { recursive: true, force: true });
-    console.log(`reliability figures: ${JSON.stringify(figures)}`);
-  });
+  afterAll(() => console.log(`reliability figures: ${JSON.stringify(figures)}`));
 
   test("two copies on one database, one key sent 100 times across both at once: one user; 201 or 409 + Retry-After; both replay", async () => {
     const db = await database();

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
-import { rmSync } from "node:fs";
 import postgres from "postgres";
 import { type Pgbouncer, startPgbouncer } from "../../harness/servers";
-import { binaryInEmptyFolder, buildBinary, type RunningService, startService } from "../support/binary";
-import { createEmptyPostgresDatabase, postgresUrl } from "../support/databases";
+import type { RunningService } from "../support/binary";
+import { postgresUrl } from "../support/databases";
+import { useBinaryFleet } from "../support/suite";
 
 // The binary as teams deploy it past one server: behind pgbouncer in transaction mode, and as
 // two copies sharing one rate limit.
@@ -36,36 +36,13 @@ async function usersIn(url: string) {
 }
 
 describe.skipIf(!postgresUrl)("the binary past one database server", () => {
-  let folder: ReturnType<typeof binaryInEmptyFolder>;
-  const services: RunningService[] = [];
-  const databases: Awaited<ReturnType<typeof createEmptyPostgresDatabase>>[] = [];
+  const { start, database } = useBinaryFleet(FAST_HASH);
   let bouncer: Pgbouncer;
 
-  const start = async (env: Record<string, string>, waitUntilReady = true) => {
-    const service = await startService(folder.binary, { cwd: folder.dir, env: { ...FAST_HASH, ...env }, waitUntilReady });
-    services.push(service);
-    return service;
-  };
-  const database = async () => {
-    const created = await createEmptyPostgresDatabase();
-    databases.push(created);
-    return created;
-  };
-
   beforeAll(async () => {
-    await buildBinary();
-    folder = binaryInEmptyFolder();
     bouncer = await startPgbouncer({ port: Number(new URL(postgresUrl!).port || 5432) });
   });
-  afterAll(async () => {
-    for (const service of services) {
-      service.process.kill("SIGKILL");
-      await service.process.exited;
-    }
-    await bouncer?.stop();
-    for (const created of databases) await created.drop().catch(() => {});
-    if (folder) rmSync(folder.dir, { recursive: true, force: true });
-  });
+  afterAll(() => bouncer?.stop());
 
   test("behind pgbouncer in transaction mode with DATABASE_PREPARE=false: two copies migrate at once, 200 signups from 16 clients, 300 GETs, one user per key; no error logged", async () => {
     const db = await database();

@@ -2,7 +2,7 @@ import { afterAll, beforeAll } from "bun:test";
 import { rmSync } from "node:fs";
 import type { App } from "../../src/app";
 import { createTestApp } from "./app";
-import { binaryInEmptyFolder, buildBinary } from "./binary";
+import { binaryInEmptyFolder, buildBinary, type RunningService, startService } from "./binary";
 import { createEmptyPostgresDatabase, createTestDatabase, type TestDatabase, type TestDriver } from "./databases";
 
 /** A migrated database of its own for the enclosing describe block, dropped after it. */
@@ -69,6 +69,35 @@ export function useEmptyPostgresDatabase() {
     get url() {
       if (!database) throw new Error("the database exists only inside the describe block's tests");
       return database.url;
+    },
+  };
+}
+
+/**
+ * Copies of the freshly built binary (in one empty folder) and empty PostgreSQL databases for the
+ * describe block, each started or made on demand; all killed, dropped and removed after it.
+ */
+export function useBinaryFleet(baseEnv: Record<string, string> = {}) {
+  const folder = useBinaryInEmptyFolder();
+  const services: RunningService[] = [];
+  const databases: Awaited<ReturnType<typeof createEmptyPostgresDatabase>>[] = [];
+  afterAll(async () => {
+    for (const service of services) {
+      service.process.kill("SIGKILL");
+      await service.process.exited;
+    }
+    for (const created of databases) await created.drop().catch(() => {});
+  });
+  return {
+    async start(env: Record<string, string>, waitUntilReady = true) {
+      const service = await startService(folder.binary, { cwd: folder.dir, env: { ...baseEnv, ...env }, waitUntilReady });
+      services.push(service);
+      return service;
+    },
+    async database() {
+      const created = await createEmptyPostgresDatabase();
+      databases.push(created);
+      return created;
     },
   };
 }
