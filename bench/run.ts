@@ -152,7 +152,7 @@ async function main() {
       rows,
       single_hash_ms: { median: singleHashMedian, samples: hashAlone.singleHashesMs },
       admission: { highest_rate_p95_under_100ms: sweep.bestRate, hash_alone_rps: medians.hash.rps, sweep: sweep.steps },
-      locust: { all: locust.all, signup: locust.signup, health: locust.health, exit_code: locust.exitCode },
+      locust: { all: locust.all, signup: locust.signup, health: locust.health, exit_code: locust.exitCode, breakdown: locust.breakdown },
       database: checks,
       rss_mb: round(memory.rssMb, 1),
       rss_peak_mb: round(memory.peakMb, 1),

@@ -14,6 +14,7 @@ import { prepareIdempotencyStatements } from "./idempotency/store";
 import type { AccessLog } from "./observability/access-log";
 import type { Logger } from "./observability/logger";
 import { createMetrics } from "./observability/metrics";
+import { timedSpans } from "./observability/spans";
 import { type Tracing, withoutTracing } from "./observability/tracing";
 import { createSignupRateLimit } from "./rate-limit/signup-rate-limit";
 import { AdmissionGate } from "./users/admission-gate";
@@ -47,9 +48,9 @@ export function buildApp({ config, database, logger, accessLog, tracing = withou
     hashesQueued: () => hashGate.queued,
   });
   const idempotencyMetrics = createIdempotencyMetrics(metrics.registry);
-  const { spans } = tracing;
+  const spans = timedSpans(tracing.spans, metrics.registry);
   const statementRuntime = { spans, timeoutMs: config.database.timeoutMs };
-  const hasher = createPasswordHasher(hashAlgorithmFrom(config.password), hashGate, signupMetrics.hashSeconds);
+  const hasher = createPasswordHasher(hashAlgorithmFrom(config.password), hashGate, signupMetrics.hashTimings);
   const passwordRules = {
     minLength: config.password.minLength,
     composition: config.password.composition,

@@ -1,6 +1,7 @@
 // The seed's Locust profile (bench/locustfile.py): 50 users, spawn 10/s, headless for CFG.locustSeconds.
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { scrapeSteps, stepBreakdown } from "./breakdown.ts";
 import { BENCH_DIR, CFG } from "./config.ts";
 import { log } from "./log.ts";
 import type { Measurement, ServiceUnderLoad } from "./measurement.ts";
@@ -50,6 +51,7 @@ export async function runLocust({ url, servicePid, runTag, workDir, cpu, postgre
     const csv = join(workDir, `locust-${attempt}`);
     log(`locust: 50 users, spawn 10/s, ${CFG.locustSeconds} s`);
     const before = cpu.snapshot([servicePid]);
+    const stepsBefore = await scrapeSteps(url);
     const locust = await run(
       [
         "locust",
@@ -75,6 +77,7 @@ export async function runLocust({ url, servicePid, runTag, workDir, cpu, postgre
       { env: { BENCH_RUN: tag, BENCH_LOCUST_IDS: idsFile }, timeoutMs: (CFG.locustSeconds + 90) * 1000 },
     );
     const foreignCpuPct = cpu.foreignPctSince(before, [servicePid]);
+    const breakdown = stepBreakdown(stepsBefore, await scrapeSteps(url));
     if (await postgres.restarted()) {
       if (attempt >= MAX_ATTEMPTS) throw new Error("PostgreSQL keeps being restarted by another program during Locust");
       log("locust: PostgreSQL was restarted (by another program) during the run; again");
@@ -87,9 +90,15 @@ export async function runLocust({ url, servicePid, runTag, workDir, cpu, postgre
       signup: row("/signup"),
       health: row("/health"),
       exitCode: locust.code,
+      breakdown,
       tag,
       createdIds: existsSync(idsFile) ? readFileSync(idsFile, "utf8").split("\n").filter(Boolean) : [],
     };
+    for (const step of breakdown.steps)
+      log(`  step ${step.step}: n ${step.count}, p50 ${step.p50_ms?.toFixed(2)} ms, p95 ${step.p95_ms?.toFixed(2)} ms`);
+    log(
+      `  event loop delay during the run: p99 ${breakdown.event_loop_p99_ms?.toFixed(1)} ms, max ${breakdown.event_loop_max_ms?.toFixed(1)} ms`,
+    );
     log(
       `locust: ${result.all.requests} requests, ${result.all.failures} failures, p95 ${result.all.p95} ms; ` +
         `signups p95 ${result.signup.p95} ms (exit ${result.exitCode})`,

@@ -3,6 +3,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { SweepStep } from "./admission.ts";
+import type { stepBreakdown } from "./breakdown.ts";
 import { BENCH_DIR, type CFG, FLOORS, NOISY_FOREIGN_CPU_PCT } from "./config.ts";
 import type { DatabaseChecks } from "./database.ts";
 import type { ReportRows } from "./floors.ts";
@@ -30,7 +31,13 @@ export interface Results {
   rows: ReportRows;
   single_hash_ms: { median: number; samples: number[] };
   admission: { highest_rate_p95_under_100ms: number; hash_alone_rps: number; sweep: SweepStep[] };
-  locust: { all: LocustMeasurement; signup: LocustMeasurement; health: LocustMeasurement; exit_code: number };
+  locust: {
+    all: LocustMeasurement;
+    signup: LocustMeasurement;
+    health: LocustMeasurement;
+    exit_code: number;
+    breakdown: ReturnType<typeof stepBreakdown>;
+  };
   database: DatabaseChecks;
   rss_mb: number;
   rss_peak_mb: number;
@@ -129,6 +136,19 @@ function markdown(r: Results, svgName: string) {
       `Rounds done again because other processes were busy: ${r.discarded_rounds.map((d) => `${d.round} (${d.reason})`).join("; ")}.`,
     );
   }
+  const { breakdown } = r.locust;
+  lines.push(
+    "",
+    "The seed profile's signups taken apart by the service's own instrumentation (`request_step_duration_seconds`, " +
+      "`password_hash_wait_seconds`; steps nest: `signup.persist` holds its `db` statement, `password.hash` its wait and the hash):",
+    "",
+    "| step | count | P50 ms | P95 ms |",
+    "| --- | ---: | ---: | ---: |",
+    ...breakdown.steps.map((step) => tableRow([step.step, String(step.count), fixed(step.p50_ms, 2), fixed(step.p95_ms, 2)])),
+    "",
+    `Event-loop delay during the profile: P99 ${fixed(breakdown.event_loop_p99_ms, 1)} ms, max ${fixed(breakdown.event_loop_max_ms, 1)} ms. ` +
+      "GC pauses: Bun exposes no GC timing to prom-client, so none are shown.",
+  );
   lines.push(
     "",
     `Admission control: highest open-loop signup rate with P95 < 100 ms: **${r.admission.highest_rate_p95_under_100ms} signups/s** ` +

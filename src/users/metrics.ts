@@ -30,6 +30,12 @@ export function createSignupMetrics(registry: Registry, sources: SignupMetricsSo
     buckets: HASH_BUCKETS,
     registers,
   });
+  const hashWait = new Histogram({
+    name: "password_hash_wait_seconds",
+    help: "Time a signup waited for a hashing slot (HASH_CONCURRENCY) before its hash began",
+    buckets: [0, ...HASH_BUCKETS],
+    registers,
+  });
   const pwnedChecks = new Counter({
     name: "pwned_passwords_checks_total",
     help: "Breached-password lookups (PWNED_PASSWORDS_URL) by outcome: breached, clean, failed_open, failed_closed",
@@ -58,7 +64,10 @@ export function createSignupMetrics(registry: Registry, sources: SignupMetricsSo
       requests.inc({ status });
       if (status === "duplicate") duplicates.inc();
     },
-    hashSeconds: (seconds: number) => hashDuration.observe(seconds),
+    hashTimings: {
+      hashed: (seconds: number) => hashDuration.observe(seconds),
+      waited: (seconds: number) => hashWait.observe(seconds),
+    },
     pwnedCheck: (outcome: string) => pwnedChecks.inc({ outcome }),
   };
 }

@@ -13,19 +13,25 @@ export function hashAlgorithmFrom(options: Config["password"]): HashAlgorithm {
     : { algorithm: "argon2id", memoryCost: options.argon2MemoryCost, timeCost: options.argon2TimeCost };
 }
 
+export interface HashTimings {
+  /** The hash itself, on its worker thread. */
+  hashed(seconds: number): void;
+  /** The wait for a hashing slot at the gate, before it. */
+  waited(seconds: number): void;
+}
+
 /** Bun.password.hash runs on a worker thread; the gate bounds how many wait for one. */
-export function createPasswordHasher(
-  algorithm: HashAlgorithm,
-  gate: AdmissionGate,
-  observeSeconds: (seconds: number) => void = () => {},
-): PasswordHasher {
+export function createPasswordHasher(algorithm: HashAlgorithm, gate: AdmissionGate, timings?: HashTimings): PasswordHasher {
   return {
-    hash: (password) =>
-      gate.run(async () => {
+    hash: (password) => {
+      const queued = performance.now();
+      return gate.run(async () => {
         const started = performance.now();
+        timings?.waited((started - queued) / 1000);
         const hash = await Bun.password.hash(password, algorithm);
-        observeSeconds((performance.now() - started) / 1000);
+        timings?.hashed((performance.now() - started) / 1000);
         return hash;
-      }),
+      });
+    },
   };
 }
