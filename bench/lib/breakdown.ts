@@ -7,7 +7,9 @@ type Buckets = Map<number, number>;
 type Histograms = Map<string, Buckets>;
 
 const BUCKET_LINE =
-  /^(request_step_duration_seconds|password_hash_wait_seconds|password_hash_duration_seconds)_bucket\{(?:step="([^"]+)",)?le="([^"]+)"\} (\d+(?:\.\d+)?)$/;
+  /^(request_step_duration_seconds|password_hash_wait_seconds|password_hash_duration_seconds)_bucket\{([^}]*)\} (\d+(?:\.\d+)?)$/;
+/** One label's value; prom-client writes `le` first, then the metric's own labels. */
+const label = (labels: string, name: string) => new RegExp(`(?:^|,)${name}="([^"]*)"`).exec(labels)?.[1];
 
 export interface Scrape {
   histograms: Histograms;
@@ -23,7 +25,9 @@ export async function scrapeSteps(url: string): Promise<Scrape> {
   for (const line of text.split("\n")) {
     const bucket = BUCKET_LINE.exec(line);
     if (bucket) {
-      const [, metric, step, le, count] = bucket;
+      const [, metric, labels = "", count] = bucket;
+      const step = label(labels, "step");
+      const le = label(labels, "le");
       const name =
         metric === "request_step_duration_seconds" ? step! : metric === "password_hash_wait_seconds" ? "hash wait (gate)" : "hash (worker)";
       const buckets = histograms.get(name) ?? new Map<number, number>();
