@@ -1,6 +1,7 @@
 import { existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { track } from "./processes";
 import { freePort } from "./service";
 
 /**
@@ -162,6 +163,8 @@ pidfile = ${join(folder, "pgbouncer.pid")}
   if (asRoot) Bun.spawnSync(["chown", "postgres:postgres", ini]);
   const command = asRoot ? ["runuser", "-u", "postgres", "--", "/usr/sbin/pgbouncer", ini] : ["/usr/sbin/pgbouncer", ini];
   const child = Bun.spawn(command, { stdout: "ignore", stderr: "pipe" });
+  // Stopped with the run's other children even when a test fails before it stops it.
+  track(child);
   const deadline = Date.now() + 10_000;
   for (;;) {
     const probe = await Bun.connect({ hostname: "127.0.0.1", port, socket: { data() {} } }).then(
@@ -172,7 +175,10 @@ pidfile = ${join(folder, "pgbouncer.pid")}
       () => false,
     );
     if (probe) break;
-    if (Date.now() > deadline || child.exitCode !== null) throw new Error(`pgbouncer did not start on ${port}`);
+    if (Date.now() > deadline || child.exitCode !== null) {
+      child.kill("SIGKILL");
+      throw new Error(`pgbouncer did not start on ${port}`);
+    }
     await Bun.sleep(50);
   }
   return {

@@ -73,6 +73,16 @@ const SEED_ALIASES: Record<string, keyof Env> = {
 
 const DURATION_PATTERNS = new Set([Duration.pattern, PositiveDuration.pattern]);
 
+/** Durations the service sets a timer for, and the longest timer a JavaScript runtime keeps (about 24.8 days). */
+const TIMER_DURATIONS = new Set([
+  "DATABASE_TIMEOUT",
+  "IDEMPOTENCY_SWEEP_INTERVAL",
+  "SHUTDOWN_TIMEOUT",
+  "EVENTS_POLL_INTERVAL",
+  "EVENTS_CLAIM_LEASE",
+]);
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 /** A rejected value is echoed to help, unless it may hold a secret or credentials. */
 const shown = (key: string, value: unknown) => (/SECRET|URL|DSN/.test(key) ? "a value that is not shown" : JSON.stringify(value));
 
@@ -143,6 +153,17 @@ export function loadConfig(source: Record<string, string | undefined>): LoadedCo
   }
   if (problems.length > 0) throw new ConfigError(problems);
   const env = withDefaults as Env;
+  for (const [key, schema] of Object.entries(EnvSchema.properties)) {
+    if (!("pattern" in schema) || !DURATION_PATTERNS.has(String(schema.pattern))) continue;
+    const value = env[key as keyof Env];
+    if (typeof value !== "string") continue;
+    const ms = parseDuration(value);
+    // "0.4ms" passes the pattern but rounds to zero.
+    if (schema.pattern === PositiveDuration.pattern && ms < 1) problems.push(`${key}: must be at least 1ms`);
+    // A timer set longer than this fires at once.
+    if (TIMER_DURATIONS.has(key) && ms > MAX_TIMER_MS) problems.push(`${key}: must be at most 24d`);
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
   const leaseMs = parseDuration(env.IDEMPOTENCY_LEASE);
   if (parseDuration(env.IDEMPOTENCY_TTL) <= leaseMs) {
     throw new ConfigError(["IDEMPOTENCY_TTL: must be longer than IDEMPOTENCY_LEASE"]);

@@ -2,7 +2,7 @@ import { buildApp } from "./app";
 import type { Config } from "./config";
 import { createBatchSweeper } from "./db/batch-sweeper";
 import type { DatabaseHandle } from "./db/database";
-import { isDatabaseUnavailable, safeError } from "./db/errors";
+import { isConnectionFailure, safeError } from "./db/errors";
 import { migrate } from "./db/migrate";
 import { openDatabase } from "./db/open";
 import { safeServer } from "./events/nats-publisher";
@@ -120,7 +120,7 @@ export async function serve(config: Config, logger: Logger) {
   // the process. That one is harmless: every request waiting on the database already got its
   // 503. Anything else unhandled is a defect: logged, then the process ends as it would have.
   process.on("unhandledRejection", (reason) => {
-    if (isDatabaseUnavailable(reason)) {
+    if (isConnectionFailure(reason)) {
       logger.warn({ error: safeError(reason) }, "a database connection attempt failed with no request waiting on it");
       return;
     }

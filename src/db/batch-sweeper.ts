@@ -2,6 +2,7 @@ import type { Logger } from "../observability/logger";
 import { safeError } from "./errors";
 
 export const SWEEP_BATCH_SIZE = 1000;
+const STOP_WAIT_MS = 2000;
 
 /**
  * Runs a batch delete every `intervalMs` until a batch comes back short. Each feature brings its
@@ -19,13 +20,14 @@ export function createBatchSweeper(options: {
   const { what, deleteBatch, logger, onSwept = () => {} } = options;
   let timer: ReturnType<typeof setInterval> | undefined;
   let running: Promise<number> | undefined;
+  let stopping = false;
 
   async function sweepOnce(): Promise<number> {
     let total = 0;
     for (;;) {
       const deleted = await deleteBatch();
       total += deleted.length;
-      if (deleted.length < SWEEP_BATCH_SIZE) break;
+      if (deleted.length < SWEEP_BATCH_SIZE || stopping) break;
     }
     if (total > 0) {
       logger.info({ deleted: total, what }, `swept ${what}`);
@@ -50,9 +52,11 @@ export function createBatchSweeper(options: {
       }, options.intervalMs);
       timer.unref?.();
     },
+    /** Stops the timer and waits for a sweep under way, at most `STOP_WAIT_MS`: shutdown never hangs on it. */
     async stop() {
+      stopping = true;
       clearInterval(timer);
-      await running;
+      if (running) await Promise.race([running, Bun.sleep(STOP_WAIT_MS)]);
     },
   };
 }

@@ -52,6 +52,20 @@ const UNAVAILABLE_CODES = new Set([
   "3D000", // invalid_catalog_name: the database was dropped
 ]);
 
+const CONNECTION_CODES = new Set([
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ETIMEDOUT",
+  "CONNECT_TIMEOUT",
+  "CONNECTION_CLOSED",
+  "CONNECTION_ENDED",
+  "CONNECTION_DESTROYED",
+]);
+
+/** A connection could not be made or was lost (not a statement's deadline, nor a desync). */
+export const isConnectionFailure = (error: unknown) =>
+  errorCodes(error).some((code) => CONNECTION_CODES.has(code) || code.startsWith("08"));
+
 /** The database cannot answer right now: the client should retry, so this is a 503, not a 500. */
 export const isDatabaseUnavailable = (error: unknown) =>
   errorCodes(error).some((code) => UNAVAILABLE_CODES.has(code) || code.startsWith("08"));

@@ -97,6 +97,16 @@ describe("loadConfig conversion", () => {
     expect(configError({ IDEMPOTENCY_SECRET: SECRET, TRUST_PROXY: text }).problems.join("\n")).toContain("TRUST_PROXY");
   });
 
+  test("durations that would round to zero, or overflow a timer, are refused", () => {
+    expect(configError({ IDEMPOTENCY_SECRET: SECRET, DATABASE_TIMEOUT: "0.4ms" }).problems.join("\n")).toContain(
+      "DATABASE_TIMEOUT: must be at least 1ms",
+    );
+    expect(configError({ IDEMPOTENCY_SECRET: SECRET, EVENTS_POLL_INTERVAL: "25d" }).problems.join("\n")).toContain(
+      "EVENTS_POLL_INTERVAL: must be at most 24d",
+    );
+    expect(load({ IDEMPOTENCY_TTL: "30d" }).idempotency.ttlMs).toBe(30 * 86_400_000);
+  });
+
   test("DATABASE_TIMEOUT is a duration, not zero", () => {
     expect(load({ DATABASE_TIMEOUT: "750ms" }).database.timeoutMs).toBe(750);
     expect(configError({ IDEMPOTENCY_SECRET: SECRET, DATABASE_TIMEOUT: "0s" }).problems.join("\n")).toContain("DATABASE_TIMEOUT");
