@@ -50,6 +50,10 @@ const UNAVAILABLE_CODES = new Set([
   "57P03", // cannot_connect_now
   "53300", // too_many_connections
   "3D000", // invalid_catalog_name: the database was dropped
+  // A prepared statement missing or already there: a transaction pooler handed the session's
+  // statements to another server connection (DATABASE_PREPARE=false is the setting for it).
+  "26000", // invalid_sql_statement_name
+  "42P05", // duplicate_prepared_statement
 ]);
 
 const CONNECTION_CODES = new Set([
