@@ -35,9 +35,8 @@ export class ResultMismatchError extends Error {
   }
 }
 
-const UNAVAILABLE_CODES = new Set([
-  "STATEMENT_TIMEOUT",
-  "RESULT_MISMATCH",
+/** A connection could not be made or was lost (08xxx codes too). */
+const CONNECTION_CODES = new Set([
   "ECONNREFUSED",
   "ECONNRESET",
   "ETIMEDOUT",
@@ -45,6 +44,13 @@ const UNAVAILABLE_CODES = new Set([
   "CONNECTION_CLOSED",
   "CONNECTION_ENDED",
   "CONNECTION_DESTROYED",
+]);
+
+/** Every reason the database cannot answer right now: the connection ones and these. */
+const UNAVAILABLE_CODES = new Set([
+  ...CONNECTION_CODES,
+  "STATEMENT_TIMEOUT",
+  "RESULT_MISMATCH",
   "57P01", // admin_shutdown
   "57P02", // crash_shutdown
   "57P03", // cannot_connect_now
@@ -54,16 +60,6 @@ const UNAVAILABLE_CODES = new Set([
   // statements to another server connection (DATABASE_PREPARE=false is the setting for it).
   "26000", // invalid_sql_statement_name
   "42P05", // duplicate_prepared_statement
-]);
-
-const CONNECTION_CODES = new Set([
-  "ECONNREFUSED",
-  "ECONNRESET",
-  "ETIMEDOUT",
-  "CONNECT_TIMEOUT",
-  "CONNECTION_CLOSED",
-  "CONNECTION_ENDED",
-  "CONNECTION_DESTROYED",
 ]);
 
 /** A connection could not be made or was lost (not a statement's deadline, nor a desync). */
