@@ -1,4 +1,5 @@
 import type { Spans } from "../observability/spans";
+import { withDeadline } from "./deadline";
 import { driverError, StatementTimeoutError } from "./errors";
 
 const rethrowDriverError = (error: unknown): never => {
@@ -18,15 +19,6 @@ export interface StatementRuntime {
   timeoutMs: number;
 }
 
-/** Rejects when `work` has not settled within `ms`; the statement may still finish, unseen. */
-function withDeadline<T>(work: Promise<T>, ms: number, name: string): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new StatementTimeoutError(name, ms)), ms);
-  });
-  return Promise.race([work, deadline]).finally(() => clearTimeout(timer));
-}
-
 /**
  * Drizzle and postgres.js have no tracing of their own: each prepared statement runs inside a
  * `db <name>` span carrying db.system and db.operation (never the parameters). Errors leave as
@@ -44,6 +36,6 @@ export function instrument<Result>(
   const spanName = `db ${name}`;
   const { spans, timeoutMs } = runtime;
   const execute = (placeholders?: Record<string, unknown>) =>
-    withDeadline(statement.execute(placeholders).catch(rethrowDriverError), timeoutMs, name);
+    withDeadline(statement.execute(placeholders).catch(rethrowDriverError), timeoutMs, () => new StatementTimeoutError(name, timeoutMs));
   return { execute: (placeholders) => spans.run(spanName, attributes, () => execute(placeholders)) };
 }

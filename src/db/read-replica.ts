@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import type { Database } from "./database";
+import { withDeadline } from "./deadline";
 import { safeError } from "./errors";
 
 /** How often a replica known to be down is tried again; it is back in use within this after it returns. */
@@ -11,14 +12,6 @@ export interface ReplicaState {
   up: boolean;
   /** The failure that took it out of use, in its safe form. */
   lastError?: string;
-}
-
-function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms);
-  });
-  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }
 
 /**
@@ -34,7 +27,7 @@ export function createReadReplica(options: { db: Database; onChange?: (state: Re
   let probing = false;
   let closed = false;
 
-  const ping = () => withTimeout(db.execute(sql`select 1`), REPLICA_PROBE_TIMEOUT_MS);
+  const ping = () => withDeadline(db.execute(sql`select 1`), REPLICA_PROBE_TIMEOUT_MS);
 
   function stopProbing() {
     clearInterval(probe);

@@ -1,6 +1,7 @@
 import { type Static, Type } from "@sinclair/typebox";
 import { t } from "elysia";
 import type { DatabaseHandle } from "../db/database";
+import { withDeadline } from "../db/deadline";
 import { safeError } from "../db/errors";
 import { SERVICE_NAME } from "../identity";
 import { createSystemSnapshot } from "./system-snapshot";
@@ -54,12 +55,8 @@ export const readinessSchema = t.Object({
 
 async function checkDatabase(database: DatabaseHandle) {
   const started = performance.now();
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer within ${DATABASE_CHECK_TIMEOUT_MS} ms`)), DATABASE_CHECK_TIMEOUT_MS);
-  });
   try {
-    await Promise.race([database.ping(), timeout]);
+    await withDeadline(database.ping(), DATABASE_CHECK_TIMEOUT_MS);
     return {
       status: "healthy" as const,
       message: `Database connection is active (${database.driver})`,
@@ -71,8 +68,6 @@ async function checkDatabase(database: DatabaseHandle) {
       message: `Database check failed: ${safeError(error).message}`,
       latency_ms: Math.round(performance.now() - started),
     };
-  } finally {
-    clearTimeout(timer);
   }
 }
 
