@@ -1,77 +1,9 @@
 #!/usr/bin/env bun
-import { ConfigError, loadConfig } from "./config";
-import { safeError } from "./db/errors";
-import { migrate } from "./db/migrate";
-import { openDatabase } from "./db/open";
-import { healthcheck } from "./healthcheck";
-import { createLogger } from "./observability/logger";
-import { serve } from "./server";
-import { VERSION } from "./version";
+import { restartWithAllocatorSetting } from "./allocator";
 
-const HELP = `signup-service ${VERSION}: user signup API with idempotency, on PostgreSQL or embedded PGlite
-
-Usage: signup-service [command]
-
-Commands:
-  serve        apply pending migrations, then serve HTTP (the default)
-  migrate      apply pending migrations and exit
-  healthcheck  GET this service's /health on PORT; exit 0 if healthy, 1 if not (within 2 s)
-  --help, -h   show this help
-  --version    print the version
-
-Exit codes: 0 success, 1 failure (a bad setting names the variable), 2 unknown command.
-Configuration comes from the environment and .env; see .env.sample.
-Without DATABASE_URL the embedded database keeps its files under DATA_DIR (default ./data).`;
-
-async function main(args: string[]): Promise<number> {
-  const command = args[0] ?? "serve";
-  if (command === "--help" || command === "-h" || command === "help") {
-    console.log(HELP);
-    return 0;
-  }
-  if (command === "--version" || command === "-v" || command === "version") {
-    console.log(VERSION);
-    return 0;
-  }
-  if (command === "healthcheck") return healthcheck(process.env.PORT);
-  if (command !== "serve" && command !== "migrate") {
-    console.error(`unknown command: ${command}\n\n${HELP}`);
-    return 2;
-  }
-
-  let loaded: ReturnType<typeof loadConfig>;
-  try {
-    loaded = loadConfig(process.env);
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      console.error(`signup-service: ${error.message}`);
-      return 1;
-    }
-    throw error;
-  }
-  const { config, notices } = loaded;
-  const logger = createLogger(config.log.level);
-  for (const notice of notices) logger.warn(notice);
-
-  if (command === "migrate") {
-    try {
-      const database = await openDatabase(config.database);
-      await migrate(database).finally(() => database.close());
-      logger.info({ driver: database.driver }, "migrations applied");
-      return 0;
-    } catch (error) {
-      logger.error({ error: safeError(error) }, "migrations failed");
-      return 1;
-    }
-  }
-  try {
-    await serve(config, logger);
-  } catch (error) {
-    logger.fatal({ error: safeError(error) }, "could not start");
-    return 1;
-  }
-  return -1;
-}
-
-const code = await main(process.argv.slice(2));
+const args = process.argv.slice(2);
+// Before the rest of the service is loaded, so that a restart costs as little as it can.
+const allocator = (args[0] ?? "serve") === "serve" ? await restartWithAllocatorSetting() : undefined;
+const { main } = await import("./cli");
+const code = await main(args, allocator);
 if (code >= 0) process.exit(code);

@@ -1,4 +1,5 @@
 import { describe, expect, setDefaultTimeout, test } from "bun:test";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import postgres from "postgres";
 import { journalTags } from "../../src/db/migrations";
@@ -24,6 +25,22 @@ describe("the compiled binary", () => {
     expect(bad.stderr.toString()).toContain("PORT");
     const unknown = Bun.spawnSync([folder.binary, "frobnicate"], { cwd: folder.dir });
     expect(unknown.exitCode).toBe(2);
+  });
+
+  test("serve replaces itself once to set the allocator's purge delay (same pid), and keeps an operator's own", async () => {
+    const environOf = (pid: number) => readFileSync(`/proc/${pid}/environ`, "latin1").split("\0");
+    const cmdlineOf = (pid: number) => readFileSync(`/proc/${pid}/cmdline`, "latin1").split("\0").filter(Boolean);
+    const restarted = await startService(folder.binary, { cwd: folder.dir, env: { DATA_DIR: "memory://" } });
+    const pid = restarted.process.pid;
+    expect(environOf(pid)).toContain("MIMALLOC_PURGE_DELAY=1000");
+    expect(cmdlineOf(pid)).toEqual([folder.binary]);
+    expect(restarted.lines.join("\n")).not.toContain("could not restart");
+    expect((await signupAt(restarted.url, "allocator@example.com")).status).toBe(201);
+    expect(await restarted.stop()).toBe(0);
+
+    const own = await startService(folder.binary, { cwd: folder.dir, env: { DATA_DIR: "memory://", MIMALLOC_PURGE_DELAY: "50" } });
+    expect(environOf(own.process.pid).filter((entry) => entry.startsWith("MIMALLOC_PURGE_DELAY="))).toEqual(["MIMALLOC_PURGE_DELAY=50"]);
+    expect(await own.stop()).toBe(0);
   });
 
   test("alone in an empty folder it serves on the embedded database, and keeps its data across restarts", async () => {

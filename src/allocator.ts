@@ -1,0 +1,53 @@
+import { readFileSync } from "node:fs";
+
+/**
+ * How long Bun's allocator (mimalloc) keeps freed memory before giving it back to the kernel.
+ *
+ * Each argon2id hash allocates its 19 MiB block afresh. With mimalloc's default (10 ms), a hash
+ * thread that is idle for longer than that returns the block, and the next hash faults all of it
+ * in again: measured here, a hash started 100 ms after the previous one took 90 ms (60 ms user,
+ * 35 ms system) against 29 ms back to back, so at the seed's light load every signup paid about
+ * three hashes. Kept for a second, the block stays mapped while signups keep coming and is still
+ * returned within a second of the last one (bench/README.md, "The hash's memory").
+ */
+const PURGE_DELAY = { name: "MIMALLOC_PURGE_DELAY", valueMs: "1000" } as const;
+
+export type AllocatorSetting = { applied: true } | { applied: false; reason: string };
+
+/** NUL-separated entries of a /proc file, as the kernel gave them to this process. */
+function procEntries(file: string): string[] {
+  return readFileSync(file, "latin1").split("\0").filter(Boolean);
+}
+
+/**
+ * mimalloc reads its options once, when the process starts, so the setting must be in the
+ * environment before that: when it is missing, the process replaces itself (execve: same pid,
+ * same arguments, same environment plus the setting) before anything else has started. An
+ * operator's own MIMALLOC_PURGE_DELAY is kept as it is. Returns only when no restart happened.
+ */
+export async function restartWithAllocatorSetting(): Promise<AllocatorSetting> {
+  if (process.env[PURGE_DELAY.name] !== undefined) return { applied: true };
+  if (process.platform !== "linux") return { applied: false, reason: `${process.platform} has no /proc/self to restart from` };
+  try {
+    const { dlopen, FFIType, ptr } = await import("bun:ffi");
+    const argv = procEntries("/proc/self/cmdline");
+    const environment = [...procEntries("/proc/self/environ"), `${PURGE_DELAY.name}=${PURGE_DELAY.valueMs}`];
+    const strings = [...argv, ...environment].map((entry) => Buffer.from(`${entry}\0`, "latin1"));
+    const pointers = (list: Buffer[]) => {
+      const array = new BigUint64Array(list.length + 1);
+      list.forEach((buffer, index) => {
+        array[index] = BigInt(ptr(buffer));
+      });
+      return array;
+    };
+    const argvPointers = pointers(strings.slice(0, argv.length));
+    const environmentPointers = pointers(strings.slice(argv.length));
+    const libc = dlopen("libc.so.6", { execve: { args: [FFIType.ptr, FFIType.ptr, FFIType.ptr], returns: FFIType.i32 } });
+    const executable = Buffer.from("/proc/self/exe\0", "latin1");
+    libc.symbols.execve(ptr(executable), ptr(argvPointers), ptr(environmentPointers));
+    // execve returns only when it failed; `strings` was kept alive until here on purpose.
+    return { applied: false, reason: `execve failed (${strings.length} entries)` };
+  } catch (error) {
+    return { applied: false, reason: error instanceof Error ? error.message : String(error) };
+  }
+}
