@@ -1,6 +1,7 @@
 import { type Attributes, type Span, SpanStatusCode, type Tracer } from "@opentelemetry/api";
-import { Histogram, type Registry } from "prom-client";
+import type { Registry } from "prom-client";
 import { safeError } from "../db/errors";
+import { plainHistogram } from "./request-metrics";
 
 /** Runs work inside a named child span, or just runs it when tracing is off (no cost on the hot path). */
 export interface Spans {
@@ -37,23 +38,12 @@ const STEP_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.015, 0.02, 0.025, 0.
  * in the bench. Step names are the span names the code gives: a fixed set.
  */
 export function timedSpans(spans: Spans, registry: Registry): Spans {
-  const histogram = new Histogram({
+  const observe = plainHistogram(registry, {
     name: "request_step_duration_seconds",
     help: "Time spent in each named step of a request (span names: validate, idempotency.claim, password.hash, db <statement>, ...)",
-    labelNames: ["step"] as const,
-    buckets: STEP_BUCKETS,
-    registers: [registry],
+    upperBounds: STEP_BUCKETS,
+    labelsOf: (step) => ({ step }),
   });
-  // A labelled observe hashes its labels every call; one child per step does not.
-  const children = new Map<string, { observe(seconds: number): void }>();
-  const observe = (step: string, seconds: number) => {
-    let child = children.get(step);
-    if (!child) {
-      child = histogram.labels(step);
-      children.set(step, child);
-    }
-    child.observe(seconds);
-  };
   return {
     run: async (name, attributes, work) => {
       const started = performance.now();
