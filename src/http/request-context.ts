@@ -4,7 +4,11 @@ import { type SpanContext, trace } from "@opentelemetry/api";
 const SAFE_ID = /^[A-Za-z0-9._:@/+=-]{1,128}$/;
 const TRACEPARENT = /^[\da-f]{2}-([\da-f]{32})-([\da-f]{16})-[\da-f]{2}$/;
 
-const randomHex = (bytes: number) => Buffer.from(crypto.getRandomValues(new Uint8Array(bytes))).toString("hex");
+/** A fresh trace id (16 bytes) and span id (8 bytes), in hex, from one draw of random bytes. */
+function randomTraceIds() {
+  const hex = Buffer.from(crypto.getRandomValues(new Uint8Array(24))).toString("hex");
+  return { traceId: hex.slice(0, 32), spanId: hex.slice(32) };
+}
 
 /** What the service knows of one request: its ids and when it started. */
 export class RequestContext {
@@ -33,10 +37,12 @@ export class RequestContext {
 
   private ids() {
     if (!this.traceIds) {
-      const parent = this.activeSpan ? undefined : TRACEPARENT.exec(this.traceparent ?? "");
-      this.traceIds = this.activeSpan
-        ? { traceId: this.activeSpan.traceId, spanId: this.activeSpan.spanId }
-        : { traceId: parent?.[1] ?? randomHex(16), spanId: randomHex(8) };
+      if (this.activeSpan) this.traceIds = { traceId: this.activeSpan.traceId, spanId: this.activeSpan.spanId };
+      else {
+        const fresh = randomTraceIds();
+        const parent = TRACEPARENT.exec(this.traceparent ?? "");
+        this.traceIds = { traceId: parent?.[1] ?? fresh.traceId, spanId: fresh.spanId };
+      }
     }
     return this.traceIds;
   }
