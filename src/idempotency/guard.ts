@@ -31,6 +31,7 @@ export function createIdempotencyGuard(options: IdempotencyGuardOptions) {
     key: string,
     body: unknown,
     fingerprint: Fingerprint,
+    beforeClaim: () => Promise<void>,
   ): Promise<{ lease: KeyLease } | { replay: StoredResponse }> {
     // Read first: a retry of a completed request (the common case for a key) is one SELECT and
     // takes no row lock. Only an absent record, or one whose owner's lease ran out, is claimed.
@@ -59,6 +60,7 @@ export function createIdempotencyGuard(options: IdempotencyGuardOptions) {
           );
         }
       }
+      if (attempt === 0) await beforeClaim();
       const leaseToken = Bun.randomUUIDv7();
       const [claimed] = await statements.claim.execute({
         scope,
@@ -78,13 +80,19 @@ export function createIdempotencyGuard(options: IdempotencyGuardOptions) {
   }
 
   return {
+    /**
+     * `beforeClaim` runs once no stored answer applies, before the key is claimed: checks that a
+     * replay skips (its body passed them when it was first accepted), and whose refusal must not
+     * hold the key.
+     */
     async run(
       scope: string,
       key: string,
       body: unknown,
       execute: (claimed: ClaimedKey) => Promise<StoredResponse>,
+      beforeClaim: () => Promise<void> = async () => {},
     ): Promise<{ response: StoredResponse; replayed: boolean }> {
-      const claim = await spans.run("idempotency.claim", {}, () => claimOrReplay(scope, key, body, fingerprinter.of(body)));
+      const claim = await spans.run("idempotency.claim", {}, () => claimOrReplay(scope, key, body, fingerprinter.of(body), beforeClaim));
       if ("replay" in claim) return { response: claim.replay, replayed: true };
       const { lease } = claim;
       const claimed: ClaimedKey = {

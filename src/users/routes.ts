@@ -74,14 +74,19 @@ export function userRoutes(options: UserRoutesOptions) {
         "retry-after": String(waitSeconds),
       });
     }
-    const input = await spans.run("validate", {}, async () => validate(body));
+    const input = await spans.run("validate", {}, async () => validate.parse(body));
     const key = parseIdempotencyKey(request.headers.get("idempotency-key"));
     if (key === undefined && options.idempotencyKeyRequired) {
       throw new ProblemError(400, "idempotency-key-required", "Idempotency-Key required", "Send an Idempotency-Key header");
     }
+    const checkPassword = () => spans.run("password.policy", {}, async () => validate.checkPassword(input));
     const run = (claimed?: ClaimedKey) => signup({ input, instance: "/signup", requestId: context.requestId, key: claimed });
-    const { response, replayed } =
-      key === undefined ? { response: await run(), replayed: false } : await guard.run(SIGNUP_SCOPE, key, input, run);
+    let outcome: { response: StoredResponse; replayed: boolean };
+    if (key === undefined) {
+      await checkPassword();
+      outcome = { response: await run(), replayed: false };
+    } else outcome = await guard.run(SIGNUP_SCOPE, key, input, run, checkPassword);
+    const { response, replayed } = outcome;
     metrics.signup(replayed ? "replayed" : response.status === 201 ? "success" : "duplicate");
     return render(response, replayed);
   }

@@ -51,34 +51,39 @@ function fieldErrors(errors: ErrorObject[]): FieldError[] {
 
 /**
  * Validates a parsed signup body against the same schema the OpenAPI document shows (lengths in
- * code points, as JSON Schema counts them), then the password against the policy, normalized
- * (NFKC). Done in the handler, not by Elysia, so that it is its own span and its errors never
- * carry the values. Returns only the known fields, the password normalized: that form is hashed
- * and fingerprinted. Extra fields never reach either.
+ * code points, as JSON Schema counts them). Done in the handler, not by Elysia, so that it is its
+ * own span and its errors never carry the values. `parse` returns only the known fields, the
+ * password normalized (NFKC): that form is hashed and fingerprinted; extra fields never reach
+ * either. `checkPassword` judges that password by the policy; it is separate because a replay
+ * (same key, same body) answers before it: the policy passed when the body was first accepted.
  */
 export function createSignupValidator(passwordRules: PasswordRulesSummary, policy: PasswordPolicy) {
   const check = createJsonSchemaValidator().compile<SignupInput>(signupBodySchema(passwordRules));
-  return (body: unknown): SignupInput => {
-    if (!check(body)) {
-      // Every broken rule in one answer. A password that is text is judged by the policy alone,
-      // after normalization, with the rule each reason breaks.
-      const password = (body as { password?: unknown } | null)?.password;
-      const passwordIsText = typeof password === "string" && password.isWellFormed();
-      const errors = fieldErrors(check.errors ?? []).filter((error) => !(passwordIsText && error.field === "password"));
-      if (passwordIsText) errors.push(...passwordErrors(policy(normalizePassword(password))));
-      // Only the password's raw length broke the schema, and normalized it holds: the policy decides below.
-      if (errors.length > 0) throw invalidSignup(errors);
-    }
-    const valid = body as SignupInput;
-    const input: SignupInput = { name: valid.name, email: valid.email, password: valid.password, display_name: valid.display_name };
-    const unstorable = Object.entries(input)
-      .filter(([, value]) => !isStorableText(value))
-      .map(([field]) => ({ field, message: "must not contain NUL characters or unpaired surrogates" }));
-    if (unstorable.length > 0) throw invalidSignup(unstorable);
-    const password = normalizePassword(input.password);
-    const violations = policy(password, input);
-    if (violations.length > 0) throw invalidSignup(passwordErrors(violations));
-    return { ...input, password };
+  return {
+    parse(body: unknown): SignupInput {
+      if (!check(body)) {
+        // Every broken rule in one answer. A password that is text is judged by the policy alone,
+        // after normalization, with the rule each reason breaks.
+        const password = (body as { password?: unknown } | null)?.password;
+        const passwordIsText = typeof password === "string" && password.isWellFormed();
+        const errors = fieldErrors(check.errors ?? []).filter((error) => !(passwordIsText && error.field === "password"));
+        if (passwordIsText) errors.push(...passwordErrors(policy(normalizePassword(password))));
+        // Only the password's raw length broke the schema, and normalized it holds: the policy decides in checkPassword.
+        if (errors.length > 0) throw invalidSignup(errors);
+      }
+      const valid = body as SignupInput;
+      const input: SignupInput = { name: valid.name, email: valid.email, password: valid.password, display_name: valid.display_name };
+      const unstorable = Object.entries(input)
+        .filter(([, value]) => !isStorableText(value))
+        .map(([field]) => ({ field, message: "must not contain NUL characters or unpaired surrogates" }));
+      if (unstorable.length > 0) throw invalidSignup(unstorable);
+      return { ...input, password: normalizePassword(input.password) };
+    },
+    /** Throws the 422 naming every rule the (normalized) password breaks, in the context of the other fields. */
+    checkPassword(input: SignupInput): void {
+      const violations = policy(input.password, input);
+      if (violations.length > 0) throw invalidSignup(passwordErrors(violations));
+    },
   };
 }
 

@@ -133,6 +133,26 @@ describe.each(drivers)("the password policy through the app on %s", (driver) => 
     expect((await app.handle(postSignup(signupBody({ password: `${at72}y` })))).status).toBe(201);
   });
 
+  test("a replay answers before the policy; a refused password claims no key", async () => {
+    const body = signupBody({ password: "Password1" });
+    const key = { "idempotency-key": `policy-replay-${crypto.randomUUID()}` };
+    // Accepted by a copy without the common-password list...
+    const lenient = createTestApp(database.handle, { PASSWORD_BLOCKLIST: "false" }).app;
+    const first = await lenient.handle(postSignup(body, key));
+    expect(first.status).toBe(201);
+    // ...and replayed by one with it: the stored answer, not the policy, answers a replay.
+    const replay = await app.handle(postSignup(body, key));
+    expect(replay.status).toBe(201);
+    expect(replay.headers.get("idempotent-replayed")).toBe("true");
+    expect(await replay.json()).toEqual(await first.json());
+    const before = await rowCounts(database.handle);
+    const refused = await app.handle(
+      postSignup(signupBody({ password: "Password1" }), { "idempotency-key": `policy-refused-${crypto.randomUUID()}` }),
+    );
+    expect((await passwordErrors(refused)).map((error: { rule: string }) => error.rule)).toEqual(["common"]);
+    expect(await rowCounts(database.handle)).toEqual(before);
+  });
+
   test("with PWNED_PASSWORDS_URL: a breached password is a 422 `breached`, nothing stored, key left free", async () => {
     const { app: online } = createTestApp(database.handle, { PWNED_PASSWORDS_URL: `http://127.0.0.1:${range.port}` });
     const before = await rowCounts(database.handle);
