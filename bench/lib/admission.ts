@@ -29,6 +29,8 @@ interface PacedHashResult {
   completed: number;
   errors: number;
   latency_ms: { p50: number; p90: number; p95: number; p99: number; max: number };
+  concurrency: number;
+  mimalloc_purge_delay_ms: number;
   [more: string]: unknown;
 }
 
