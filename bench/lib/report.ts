@@ -65,8 +65,8 @@ function limitsTable(r: Results) {
 
 function sweepTable(sweep: SweepStep[]) {
   const lines = [
-    "| rate (signups/s) | try | 201 / scheduled | P50 ms | P95 ms | P99 ms | other statuses | P95 < 100 ms |",
-    "| ---: | ---: | --- | ---: | ---: | ---: | --- | --- |",
+    "| rate (signups/s) | try | 201 / scheduled | P50 ms | P95 ms | P99 ms | hash-alone P50 ms | hash-alone P95 ms | service P95 / hash-alone P95 | other statuses | P95 < 100 ms |",
+    "| ---: | ---: | --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |",
   ];
   for (const s of sweep) {
     const otherStatuses = Object.entries(s.statuses)
@@ -75,7 +75,22 @@ function sweepTable(sweep: SweepStep[]) {
       .join(", ");
     const other = otherStatuses + (s.errors ? ` errors: ${s.errors}` : "");
     const { p50, p95, p99 } = s.latency_ms;
-    lines.push(tableRow([s.rate, s.attempt, `${s.ok} / ${s.scheduled}`, fixed(p50), fixed(p95), fixed(p99), other, s.pass ? "yes" : "no"]));
+    const hash = s.hash_alone.latency_ms;
+    lines.push(
+      tableRow([
+        s.rate,
+        s.attempt,
+        `${s.ok} / ${s.scheduled}`,
+        fixed(p50),
+        fixed(p95),
+        fixed(p99),
+        fixed(hash.p50),
+        fixed(hash.p95),
+        fixed(p95 / hash.p95, 2),
+        other,
+        s.pass ? "yes" : "no",
+      ]),
+    );
   }
   return lines;
 }
@@ -149,10 +164,13 @@ function markdown(r: Results, svgName: string) {
     `Event-loop delay during the profile: P99 ${fixed(breakdown.event_loop_p99_ms, 1)} ms, max ${fixed(breakdown.event_loop_max_ms, 1)} ms. ` +
       "GC pauses: Bun exposes no GC timing to prom-client, so none are shown.",
   );
+  const hashAlone = r.admission.sweep[0]?.hash_alone;
   lines.push(
     "",
     `Admission control: highest open-loop signup rate with P95 < 100 ms: **${r.admission.highest_rate_p95_under_100ms} signups/s** ` +
-      `(hash alone: ${fixed(r.admission.hash_alone_rps)} hashes/s).`,
+      `(hash alone, closed loop: ${fixed(r.admission.hash_alone_rps)} hashes/s). Each try is followed by the hash alone at the same rate, ` +
+      `open-loop (\`bench/baselines/paced-hash.ts\`: at most ${hashAlone?.concurrency} hashes at once, the rest queued; ` +
+      `\`MIMALLOC_PURGE_DELAY=${hashAlone?.mimalloc_purge_delay_ms}\`, as the service), its latency also from the scheduled time:`,
     "",
     ...sweepTable(r.admission.sweep),
   );
@@ -166,7 +184,7 @@ function markdown(r: Results, svgName: string) {
     "",
     `Service RSS after the run: ${fixed(r.rss_mb)} MB (peak ${fixed(r.rss_peak_mb)} MB). Service log: ${r.service_log.lines} lines ${JSON.stringify(r.service_log.levels)}.`,
     "",
-    `![latency percentiles per scenario](${svgName})`,
+    `![latency percentiles per scenario; signup latency against the offered rate, service and hash alone](${svgName})`,
     "",
   );
   return lines.join("\n");

@@ -1,0 +1,100 @@
+// The admission sweep's limit: Bun.password.hash alone, open-loop at a fixed arrival rate, with
+// the service's parameters (argon2id, ARGON2_MEMORY_COST=19456 KiB, ARGON2_TIME_COST=2 unless set)
+// and its gate: at most HASH_CONCURRENCY hashes at once (the service's default, the number of
+// cores), the rest queued in FIFO order by the service's own AdmissionGate, unbounded. As in
+// bench/lib/paced.ts, hash i is scheduled at start + i/rate whatever is outstanding, its latency
+// runs from that SCHEDULED time (queueing included), and hashes scheduled in the warm-up are run
+// but not counted.
+//
+// Start it with MIMALLOC_PURGE_DELAY=1000, as the service binary sets for itself at start
+// (src/allocator.ts): with mimalloc's default of 10 ms, a hash thread idle for longer gives its
+// 19 MiB back to the kernel and the next hash faults it all in again, so at sparse rates each hash
+// costs about 3 times more than in the service. mimalloc reads it only when the process starts,
+// so it cannot be set from here; this refuses to run without it (MIMALLOC_PURGE_DELAY=10 measures
+// mimalloc's default).
+// Usage: MIMALLOC_PURGE_DELAY=1000 bun bench/baselines/paced-hash.ts --rate 40 --seconds 6 --warmup 1
+// Prints one JSON line, in the shape of bench/lib/paced.ts's.
+import { availableParallelism } from "node:os";
+import { parseArgs } from "node:util";
+import { AdmissionGate } from "../../src/users/admission-gate";
+import { percentile } from "../lib/stats.ts";
+
+const { values } = parseArgs({
+  options: {
+    rate: { type: "string" },
+    seconds: { type: "string", default: "6" },
+    warmup: { type: "string", default: "1" },
+  },
+});
+if (!values.rate) throw new Error("--rate is required");
+const purgeDelay = process.env.MIMALLOC_PURGE_DELAY;
+if (purgeDelay === undefined) throw new Error("start with MIMALLOC_PURGE_DELAY=1000, as the service runs (see the comment at the top)");
+const rate = Number(values.rate);
+const seconds = Number(values.seconds);
+const warmup = Number(values.warmup);
+
+const algorithm = {
+  algorithm: "argon2id" as const,
+  memoryCost: Number(process.env.ARGON2_MEMORY_COST ?? 19456),
+  timeCost: Number(process.env.ARGON2_TIME_COST ?? 2),
+};
+const concurrency = Number(process.env.HASH_CONCURRENCY ?? availableParallelism());
+const gate = new AdmissionGate(concurrency, Number.POSITIVE_INFINITY);
+
+const total = Math.round(rate * (warmup + seconds));
+const warmupCount = Math.round(rate * warmup);
+const latencies: number[] = [];
+let errors = 0;
+let outstanding = 0;
+let maxSeen = 0;
+let lateSends = 0;
+
+async function hash(i: number, scheduled: number) {
+  const counted = i >= warmupCount;
+  outstanding++;
+  maxSeen = Math.max(maxSeen, outstanding);
+  try {
+    await gate.run(() => Bun.password.hash(`S3guro!${i}-${Math.random().toString(36).slice(2)}`, algorithm));
+    if (counted) latencies.push(performance.now() - scheduled);
+  } catch {
+    if (counted) errors++;
+  } finally {
+    outstanding--;
+  }
+}
+
+const start = performance.now() + 50;
+const inFlight: Promise<void>[] = [];
+for (let i = 0; i < total; i++) {
+  const scheduled = start + (i * 1000) / rate;
+  const wait = scheduled - performance.now();
+  if (wait > 1) await Bun.sleep(wait);
+  else if (wait < -5) lateSends++;
+  inFlight.push(hash(i, scheduled));
+}
+await Promise.all(inFlight);
+latencies.sort((a, b) => a - b);
+const measured = total - warmupCount;
+console.log(
+  JSON.stringify({
+    rate,
+    seconds,
+    scheduled: measured,
+    completed: latencies.length,
+    errors,
+    error_rate: measured === 0 ? 0 : (measured - latencies.length) / measured,
+    achieved_rps: latencies.length / seconds,
+    latency_ms: {
+      p50: percentile(latencies, 50),
+      p90: percentile(latencies, 90),
+      p95: percentile(latencies, 95),
+      p99: percentile(latencies, 99),
+      max: latencies.at(-1) ?? NaN,
+    },
+    max_outstanding: maxSeen,
+    late_sends: lateSends,
+    algorithm,
+    concurrency,
+    mimalloc_purge_delay_ms: Number(purgeDelay),
+  }),
+);
