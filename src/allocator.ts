@@ -8,11 +8,17 @@ import { readFileSync } from "node:fs";
  * in again: measured here, a hash started 100 ms after the previous one took 90 ms (60 ms user,
  * 35 ms system) against 29 ms back to back, so at the seed's light load every signup paid about
  * three hashes. Kept for a second, the block stays mapped while signups keep coming and is still
- * returned within a second of the last one (bench/README.md, "The hash's memory").
+ * returned within a second of the last one (ARCHITECTURE.md, "The hot path, measured").
  */
 const PURGE_DELAY = { name: "MIMALLOC_PURGE_DELAY", valueMs: "1000" } as const;
 
 export type AllocatorSetting = { applied: true } | { applied: false; reason: string };
+
+/**
+ * A profiler or an inspector signals the JavaScript thread while it runs; one such signal sent as
+ * the process replaces itself reaches the new image before it has a handler, and ends it.
+ */
+const SIGNALLING_FLAGS = ["--cpu-prof", "--heap-prof", "--inspect"];
 
 /** NUL-separated entries of a /proc file, as the kernel gave them to this process. */
 function procEntries(file: string): string[] {
@@ -28,6 +34,8 @@ function procEntries(file: string): string[] {
 export async function restartWithAllocatorSetting(): Promise<AllocatorSetting> {
   if (process.env[PURGE_DELAY.name] !== undefined) return { applied: true };
   if (process.platform !== "linux") return { applied: false, reason: `${process.platform} has no /proc/self to restart from` };
+  const signalling = process.execArgv.find((flag) => SIGNALLING_FLAGS.some((prefix) => flag.startsWith(prefix)));
+  if (signalling) return { applied: false, reason: `started with ${signalling}` };
   try {
     const { dlopen, FFIType, ptr } = await import("bun:ffi");
     const argv = procEntries("/proc/self/cmdline");
