@@ -31,6 +31,20 @@ export const FLOORS = {
   rssMb: 150,
 };
 
+/**
+ * The performance issue's (14) acceptance, floor and aim, measured in the same run. Shown beside
+ * the floors above, which stay the bench's pass/fail gate (issue 6).
+ */
+export const TARGETS = [
+  { measurement: "GET /health / raw Bun.serve JSON", key: "health", floor: 0.8, aim: 0.85, higherIsBetter: true },
+  { measurement: "GET /users/{id} / raw Bun.serve + postgres.js", key: "get", floor: 0.92, aim: 0.95, higherIsBetter: true },
+  { measurement: "signups/s / Bun.password.hash alone, same concurrency", key: "signup", floor: 0.92, aim: 0.95, higherIsBetter: true },
+  { measurement: "replay rps / GET rps", key: "replay", floor: 0.75, aim: 0.8, higherIsBetter: true },
+  { measurement: "seed profile P95, all requests (ms)", key: "locustAllP95", floor: 40, aim: 30, higherIsBetter: false },
+  { measurement: "seed profile signup P95 / one hash alone", key: "locustSignupHashes", floor: 2.0, aim: 1.5, higherIsBetter: false },
+  { measurement: "RSS after the bench (MB)", key: "rss", floor: 100, aim: undefined, higherIsBetter: false },
+] as const;
+
 /** A measurement during which other processes used this much of the machine is done again. */
 export const NOISY_FOREIGN_CPU_PCT = 10;
 

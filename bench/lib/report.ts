@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { SweepStep } from "./admission.ts";
 import type { stepBreakdown } from "./breakdown.ts";
-import { BENCH_DIR, type CFG, FLOORS, NOISY_FOREIGN_CPU_PCT } from "./config.ts";
+import { BENCH_DIR, type CFG, FLOORS, NOISY_FOREIGN_CPU_PCT, TARGETS } from "./config.ts";
 import type { DatabaseChecks } from "./database.ts";
 import type { ReportRows } from "./floors.ts";
 import type { LocustMeasurement } from "./locust.ts";
@@ -48,6 +48,38 @@ export interface Results {
 export const fixed = (x: number | undefined, digits = 1) => (x !== undefined && Number.isFinite(x) ? x.toFixed(digits) : "");
 const verdict = (pass: boolean | undefined) => (pass === undefined ? "" : pass ? "**PASS**" : "**FAIL**");
 export const tableRow = (cells: Array<string | number>) => `| ${cells.join(" | ")} |`;
+
+/** Issue 14's acceptance table: each figure from this run against its floor and aim. */
+function targetsTable(r: Results) {
+  const [health, get, signup, replay, locustAll, locustSignup] = r.rows;
+  const figures: Record<(typeof TARGETS)[number]["key"], number | undefined> = {
+    health: health.ratio,
+    get: get.ratio,
+    signup: signup.ratio,
+    replay: replay.ratio,
+    locustAllP95: locustAll.service.p95,
+    locustSignupHashes: locustSignup.service.p95 / r.single_hash_ms.median,
+    rss: r.rss_mb,
+  };
+  const lines = ["| measurement | figure | floor | aim | result |", "| --- | ---: | ---: | ---: | --- |"];
+  for (const target of TARGETS) {
+    const figure = figures[target.key];
+    const meets = (bound: number | undefined) =>
+      bound !== undefined && figure !== undefined && (target.higherIsBetter ? figure >= bound : figure <= bound);
+    const result = meets(target.aim) ? "aim met" : meets(target.floor) ? "floor met" : "**missed**";
+    const sign = target.higherIsBetter ? ">=" : "<=";
+    lines.push(
+      tableRow([
+        target.measurement,
+        fixed(figure, 2),
+        `${sign} ${target.floor}`,
+        target.aim === undefined ? "" : `${sign} ${target.aim}`,
+        result,
+      ]),
+    );
+  }
+  return lines;
+}
 
 function limitsTable(r: Results) {
   const [health, get, signup] = r.rows;
@@ -134,6 +166,7 @@ function markdown(r: Results, svgName: string) {
     );
   }
   lines.push(`| RSS after the run | | | | | | | | <= ${FLOORS.rssMb} MB: ${fixed(r.rss_mb)} MB | ${verdict(r.floors.rss)} |`);
+  lines.push("", "The performance issue's acceptance (issue 14), same run:", "", ...targetsTable(r));
   lines.push("", "The limits, same run:", "", ...limitsTable(r));
   lines.push(
     "",
