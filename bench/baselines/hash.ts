@@ -4,6 +4,7 @@
 // times of `--single` sequential hashes (concurrency 1) with their median.
 // Usage: bun bench/baselines/hash.ts --concurrency 8 --seconds 6 --warmup 1 --single 15
 import { parseArgs } from "node:util";
+import { serviceArgon2 } from "../lib/open-loop.ts";
 import { percentile } from "../lib/stats.ts";
 
 const { values } = parseArgs({
@@ -19,11 +20,7 @@ const seconds = Number(values.seconds);
 const warmup = Number(values.warmup);
 const singles = Number(values.single);
 
-const algorithm = {
-  algorithm: "argon2id" as const,
-  memoryCost: Number(process.env.ARGON2_MEMORY_COST ?? 19456),
-  timeCost: Number(process.env.ARGON2_TIME_COST ?? 2),
-};
+const algorithm = serviceArgon2();
 
 let n = 0;
 const password = () => `S3guro!${++n}-${Math.random().toString(36).slice(2)}`;

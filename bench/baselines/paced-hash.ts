@@ -17,7 +17,7 @@
 import { availableParallelism } from "node:os";
 import { parseArgs } from "node:util";
 import { AdmissionGate } from "../../src/users/admission-gate";
-import { percentile } from "../lib/stats.ts";
+import { runOpenLoop, serviceArgon2 } from "../lib/open-loop.ts";
 
 const { values } = parseArgs({
   options: {
@@ -33,68 +33,12 @@ const rate = Number(values.rate);
 const seconds = Number(values.seconds);
 const warmup = Number(values.warmup);
 
-const algorithm = {
-  algorithm: "argon2id" as const,
-  memoryCost: Number(process.env.ARGON2_MEMORY_COST ?? 19456),
-  timeCost: Number(process.env.ARGON2_TIME_COST ?? 2),
-};
+const algorithm = serviceArgon2();
 const concurrency = Number(process.env.HASH_CONCURRENCY ?? availableParallelism());
 const gate = new AdmissionGate(concurrency, Number.POSITIVE_INFINITY);
 
-const total = Math.round(rate * (warmup + seconds));
-const warmupCount = Math.round(rate * warmup);
-const latencies: number[] = [];
-let errors = 0;
-let outstanding = 0;
-let maxSeen = 0;
-let lateSends = 0;
-
-async function hash(i: number, scheduled: number) {
-  const counted = i >= warmupCount;
-  outstanding++;
-  maxSeen = Math.max(maxSeen, outstanding);
-  try {
-    await gate.run(() => Bun.password.hash(`S3guro!${i}-${Math.random().toString(36).slice(2)}`, algorithm));
-    if (counted) latencies.push(performance.now() - scheduled);
-  } catch {
-    if (counted) errors++;
-  } finally {
-    outstanding--;
-  }
-}
-
-const start = performance.now() + 50;
-const inFlight: Promise<void>[] = [];
-for (let i = 0; i < total; i++) {
-  const scheduled = start + (i * 1000) / rate;
-  const wait = scheduled - performance.now();
-  if (wait > 1) await Bun.sleep(wait);
-  else if (wait < -5) lateSends++;
-  inFlight.push(hash(i, scheduled));
-}
-await Promise.all(inFlight);
-latencies.sort((a, b) => a - b);
-const measured = total - warmupCount;
-console.log(
-  JSON.stringify({
-    rate,
-    seconds,
-    scheduled: measured,
-    completed: latencies.length,
-    errors,
-    error_rate: measured === 0 ? 0 : (measured - latencies.length) / measured,
-    achieved_rps: latencies.length / seconds,
-    latency_ms: {
-      p50: percentile(latencies, 50),
-      p90: percentile(latencies, 90),
-      p95: percentile(latencies, 95),
-      p99: percentile(latencies, 99),
-      max: latencies.at(-1) ?? NaN,
-    },
-    max_outstanding: maxSeen,
-    late_sends: lateSends,
-    algorithm,
-    concurrency,
-    mimalloc_purge_delay_ms: Number(purgeDelay),
-  }),
-);
+const result = await runOpenLoop({ rate, seconds, warmup }, async (i) => {
+  await gate.run(() => Bun.password.hash(`S3guro!${i}-${Math.random().toString(36).slice(2)}`, algorithm));
+  return true;
+});
+console.log(JSON.stringify({ ...result, algorithm, concurrency, mimalloc_purge_delay_ms: Number(purgeDelay) }));

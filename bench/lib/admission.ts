@@ -47,49 +47,32 @@ const MAX_ERROR_RATE = 0.01;
 /** A step that misses is tried once more before it counts: one slow second on a shared machine should not decide it. */
 const ATTEMPTS = 2;
 
-async function paced(url: string, rate: number, tag: string) {
+/** One open-loop run of `script` (under bench/) at `rate`, with the sweep's window; its JSON line. */
+async function openLoop<Result>(script: string, rate: number, extraArgs: string[], env?: Record<string, string>) {
   const { stdout } = await mustRun(
     [
       "bun",
-      join(BENCH_DIR, "lib/paced.ts"),
-      "--url",
-      url,
+      join(BENCH_DIR, script),
       "--rate",
       String(rate),
       "--seconds",
       String(CFG.seconds),
       "--warmup",
       String(CFG.warmup),
-      "--tag",
-      tag,
+      ...extraArgs,
     ],
-    { timeoutMs: (CFG.seconds + CFG.warmup + 60) * 1000 },
+    { env, timeoutMs: (CFG.seconds + CFG.warmup + 60) * 1000 },
   );
-  return lastLineJson<PacedResult>(stdout);
+  return lastLineJson<Result>(stdout);
 }
 
-async function pacedHash(rate: number) {
-  const { stdout } = await mustRun(
-    [
-      "bun",
-      join(BENCH_DIR, "baselines/paced-hash.ts"),
-      "--rate",
-      String(rate),
-      "--seconds",
-      String(CFG.seconds),
-      "--warmup",
-      String(CFG.warmup),
-    ],
-    {
-      // The service binary restarts itself with MIMALLOC_PURGE_DELAY=1000 unless its environment
-      // (this one) already names it (src/allocator.ts); the hash alone must run with the same, or
-      // every hash after an idle moment faults its 19 MiB in again and costs about 3 times more.
-      env: { MIMALLOC_PURGE_DELAY: process.env.MIMALLOC_PURGE_DELAY ?? "1000" },
-      timeoutMs: (CFG.seconds + CFG.warmup + 60) * 1000,
-    },
-  );
-  return lastLineJson<PacedHashResult>(stdout);
-}
+const paced = (url: string, rate: number, tag: string) => openLoop<PacedResult>("lib/paced.ts", rate, ["--url", url, "--tag", tag]);
+
+// The service binary restarts itself with MIMALLOC_PURGE_DELAY=1000 unless its environment
+// (this one) already names it (src/allocator.ts); the hash alone must run with the same, or
+// every hash after an idle moment faults its 19 MiB in again and costs about 3 times more.
+const pacedHash = (rate: number) =>
+  openLoop<PacedHashResult>("baselines/paced-hash.ts", rate, [], { MIMALLOC_PURGE_DELAY: process.env.MIMALLOC_PURGE_DELAY ?? "1000" });
 
 export async function admissionSweep(hashRps: number, context: ServiceUnderLoad) {
   const { url, servicePid, runTag, cpu, postgres } = context;
