@@ -9,6 +9,16 @@ import * as schema from "./schema";
 
 const IN_MEMORY = "memory://";
 
+/**
+ * PostgreSQL's default buffer pool (128 MB) is all touched as the embedded server starts, so it is
+ * resident from the first moment: 16 MB leaves about 115 MB out of both the start's peak and the
+ * steady RSS, and the server is ready about 0.3 s sooner. A page outside the pool is read from
+ * the kernel's page cache. Measured on a 110 MB database (200,000 users), alternating the two
+ * sizes: a lookup of a random user by id 0.167 ms against 0.150 ms, by email and a signup's
+ * inserts no slower. A database that fits in 16 MB never leaves the pool.
+ */
+const SHARED_BUFFERS = "16MB";
+
 /** `template`: the cluster to load into an in-memory data directory (PGlite unpacks it in memory). */
 function open(dataDir: string, wasm: WebAssembly.Module, template?: Blob) {
   return PGlite.create({
@@ -16,6 +26,7 @@ function open(dataDir: string, wasm: WebAssembly.Module, template?: Blob) {
     pgliteWasmModule: wasm,
     fsBundle: Bun.file(pgliteAssets.fsBundlePath),
     loadDataDir: template,
+    startParams: [...PGlite.defaultStartParams, "-c", `shared_buffers=${SHARED_BUFFERS}`],
   });
 }
 

@@ -2,6 +2,7 @@ import { afterEach, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { sql } from "drizzle-orm";
 import { migrate } from "../../src/db/migrate";
 import { INITIALISING_MARKER, openPGlite } from "../../src/db/pglite";
 import { usersRead } from "../../src/db/schema";
@@ -55,5 +56,12 @@ describe("the embedded database on disk (DATA_DIR)", () => {
     writeFileSync(join(dataDir, "notes.txt"), "not a database");
     await expect(openPGlite(dataDir)).rejects.toThrow("is not empty and holds no database");
     expect(readdirSync(dataDir)).toEqual(["notes.txt"]);
+  });
+
+  test("the embedded server runs with a 16 MB buffer pool (the default 128 MB would all be resident)", async () => {
+    const database = await openPGlite(join(newFolder(), "data"));
+    const setting = await database.db.execute(sql`show shared_buffers`);
+    await database.close();
+    expect(setting).toMatchObject({ rows: [{ shared_buffers: "16MB" }] });
   });
 });
