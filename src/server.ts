@@ -137,6 +137,10 @@ export async function serve(config: Config, logger: Logger) {
     for (const sweeper of sweepers) sweeper.start();
     if (!stopping) {
       relay?.start();
+      // What the start left behind (the embedded database's WebAssembly, the list's strings, the
+      // migrations) is collected now rather than whenever the heap next fills: 20-50 ms here, and
+      // 20-25 MB less RSS at ready (about 250 MB less on memory://).
+      Bun.gc(true);
       readiness.set("ready");
     }
   }
