@@ -1,4 +1,5 @@
-// `bun run bench`: builds the binary, makes a fresh bench database, starts the service against it
+// `bun run bench`: builds the binary, measures its start on the embedded database (a new DATA_DIR,
+// then that folder again), makes a fresh bench database, starts the service against it
 // production-like, and measures each scenario beside the stack's own limit IN THE SAME RUN,
 // alternating service and limit (A B A B A B) and taking the median round. Then the
 // admission-control sweep, the seed's Locust profile, the database checks, the service's RSS and
@@ -27,6 +28,7 @@ import { describeMachine } from "./lib/machine.ts";
 import { medianRound } from "./lib/measurement.ts";
 import { CpuMeter, PostgresRestartWatch } from "./lib/noise.ts";
 import { useOha } from "./lib/oha.ts";
+import { measurePgliteStarts } from "./lib/pglite-starts.ts";
 import { ensureTools } from "./lib/prerequisites.ts";
 import { assertAlive, killChildrenOnSignal, startServer } from "./lib/process.ts";
 import { type Results, writeReport } from "./lib/report.ts";
@@ -52,6 +54,7 @@ async function main() {
   log(`machine: ${machine.nproc} cores, ${machine.cpu_model}, ${machine.memory_gb} GB; tool: ${tool}; work dir ${workDir}`);
 
   const binary = await prepareBinary(workDir);
+  const pgliteStarts = await measurePgliteStarts(workDir, binary);
   const database = await createBenchDatabase(dbName);
   const cpu = new CpuMeter(dbName);
   try {
@@ -156,6 +159,7 @@ async function main() {
       database: checks,
       rss_mb: round(memory.rssMb, 1),
       rss_peak_mb: round(memory.peakMb, 1),
+      pglite_starts: pgliteStarts,
       service_log: serviceLog,
       floors,
     };

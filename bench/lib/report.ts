@@ -11,6 +11,7 @@ import type { LocustMeasurement } from "./locust.ts";
 import { log } from "./log.ts";
 import type { MachineInfo } from "./machine.ts";
 import type { Measurement } from "./measurement.ts";
+import type { PgliteStarts } from "./pglite-starts.ts";
 import { run } from "./process.ts";
 import type { DiscardedRound, RoundKey } from "./rounds.ts";
 
@@ -41,6 +42,7 @@ export interface Results {
   database: DatabaseChecks;
   rss_mb: number;
   rss_peak_mb: number;
+  pglite_starts: PgliteStarts;
   service_log: { lines: number; levels: Record<string, number>; warnings: string[] };
   floors: Record<"get" | "health" | "signup" | "replay" | "locust_all" | "locust_signup" | "rss", boolean>;
 }
@@ -125,6 +127,19 @@ function sweepTable(sweep: SweepStep[]) {
     );
   }
   return lines;
+}
+
+function pgliteStartsTable(starts: PgliteStarts) {
+  const row = (name: string, start: PgliteStarts["first"]) =>
+    tableRow([name, fixed(start.peak_mb), fixed(start.rss_mb), fixed(start.ready_s, 2)]);
+  return [
+    "The binary on the embedded database (no `DATABASE_URL`), before the run, read when `/ready` first answered 200:",
+    "",
+    "| PGlite start | peak (VmHWM) MB | RSS after ready MB | time to ready s |",
+    "| --- | ---: | ---: | ---: |",
+    row("first: an empty `DATA_DIR`", starts.first),
+    row("second: the same folder", starts.second),
+  ];
 }
 
 function markdown(r: Results, svgName: string) {
@@ -216,6 +231,8 @@ function markdown(r: Results, svgName: string) {
       `Duplicates: ${d.no_duplicate_email ? "none" : "FOUND"}.`,
     "",
     `Service RSS after the run: ${fixed(r.rss_mb)} MB (peak ${fixed(r.rss_peak_mb)} MB). Service log: ${r.service_log.lines} lines ${JSON.stringify(r.service_log.levels)}.`,
+    "",
+    ...pgliteStartsTable(r.pglite_starts),
     "",
     `![latency percentiles per scenario; signup latency against the offered rate, service and hash alone](${svgName})`,
     "",
