@@ -37,6 +37,9 @@ import { prepareBinary, printServiceLogTail, serviceMemoryMb, startService, summ
 import { median, round } from "./lib/stats.ts";
 import { getUser, HashAloneLoad, health, replay, SignupLoad } from "./scenarios.ts";
 
+/** How long after the run the service's RSS is read a second time, with nothing to do. */
+const RSS_AT_REST_AFTER_MS = 3000;
+
 const startedAt = new Date();
 const stamp = startedAt
   .toISOString()
@@ -129,6 +132,11 @@ async function main() {
     assertAlive(service.process, "the service");
     const memory = serviceMemoryMb(servicePid);
     log(`service RSS ${memory.rssMb.toFixed(1)} MB (peak ${memory.peakMb.toFixed(1)} MB)`);
+    // Read again at rest: the hash threads keep their 19 MiB for a second after their last hash
+    // (src/allocator.ts), so the figure right after the run still holds them.
+    await Bun.sleep(RSS_AT_REST_AFTER_MS);
+    const atRest = serviceMemoryMb(servicePid);
+    log(`service RSS ${RSS_AT_REST_AFTER_MS / 1000} s later, at rest: ${atRest.rssMb.toFixed(1)} MB`);
     await service.stop("SIGTERM", 12_000);
     const serviceLog = summariseServiceLog(workDir);
 
@@ -159,6 +167,7 @@ async function main() {
       database: checks,
       rss_mb: round(memory.rssMb, 1),
       rss_peak_mb: round(memory.peakMb, 1),
+      rss_at_rest_mb: round(atRest.rssMb, 1),
       pglite_starts: pgliteStarts,
       service_log: serviceLog,
       floors,

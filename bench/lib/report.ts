@@ -42,6 +42,8 @@ export interface Results {
   database: DatabaseChecks;
   rss_mb: number;
   rss_peak_mb: number;
+  /** Read 3 s after the run; absent in results from before it was measured. */
+  rss_at_rest_mb?: number;
   pglite_starts: PgliteStarts;
   service_log: { lines: number; levels: Record<string, number>; warnings: string[] };
   floors: Record<"get" | "health" | "signup" | "replay" | "locust_all" | "locust_signup" | "rss", boolean>;
@@ -230,7 +232,7 @@ function markdown(r: Results, svgName: string) {
       `wrk signup 201s ${d.wrk_signup_201}, rows ${d.wrk_signup_rows} (${d.wrk_signup_rows_not_counted_by_wrk} answered after wrk's deadline). ` +
       `Duplicates: ${d.no_duplicate_email ? "none" : "FOUND"}.`,
     "",
-    `Service RSS after the run: ${fixed(r.rss_mb)} MB (peak ${fixed(r.rss_peak_mb)} MB). Service log: ${r.service_log.lines} lines ${JSON.stringify(r.service_log.levels)}.`,
+    `Service RSS after the run: ${fixed(r.rss_mb)} MB (peak ${fixed(r.rss_peak_mb)} MB)${r.rss_at_rest_mb === undefined ? "" : `; 3 s later, at rest: ${fixed(r.rss_at_rest_mb)} MB`}. Service log: ${r.service_log.lines} lines ${JSON.stringify(r.service_log.levels)}.`,
     "",
     ...pgliteStartsTable(r.pglite_starts),
     "",
