@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 /**
  * How long Bun's allocator (mimalloc) keeps freed memory before giving it back to the kernel.
  *
- * Each argon2id hash allocates its 19 MiB block afresh. With mimalloc's default (10 ms), a hash
+ * Each argon2id hash allocates its 19 MiB block afresh. With Bun's mimalloc default (100 ms), a hash
  * thread that is idle for longer than that returns the block, and the next hash faults all of it
  * in again: measured here, a hash started 100 ms after the previous one took 90 ms (60 ms user,
  * 35 ms system) against 29 ms back to back, so at the seed's light load every signup paid about

@@ -7,10 +7,10 @@
 // but not counted.
 //
 // Start it with MIMALLOC_PURGE_DELAY=1000, as the service binary sets for itself at start
-// (src/allocator.ts): with mimalloc's default of 10 ms, a hash thread idle for longer gives its
+// (src/allocator.ts): with Bun's mimalloc default of 100 ms, a hash thread idle for longer gives its
 // 19 MiB back to the kernel and the next hash faults it all in again, so at sparse rates each hash
 // costs about 3 times more than in the service. mimalloc reads it only when the process starts,
-// so it cannot be set from here; this refuses to run without it (MIMALLOC_PURGE_DELAY=10 measures
+// so it cannot be set from here; this refuses to run without it (MIMALLOC_PURGE_DELAY=100 measures
 // mimalloc's default).
 // Usage: MIMALLOC_PURGE_DELAY=1000 bun bench/baselines/paced-hash.ts --rate 40 --seconds 6 --warmup 1
 // Prints one JSON line, in the shape of bench/lib/paced.ts's.
