@@ -29,17 +29,20 @@ function procEntries(file: string): string[] {
  * mimalloc reads its options once, when the process starts, so the setting must be in the
  * environment before that: when it is missing, the process replaces itself (execve: same pid,
  * same arguments, same environment plus the setting) before anything else has started. An
- * operator's own MIMALLOC_PURGE_DELAY is kept as it is. Returns only when no restart happened.
+ * operator's own MIMALLOC_PURGE_DELAY in the environment is kept as it is. Returns only when no restart happened.
  */
 export async function restartWithAllocatorSetting(): Promise<AllocatorSetting> {
-  if (process.env[PURGE_DELAY.name] !== undefined) return { applied: true };
   if (process.platform !== "linux") return { applied: false, reason: `${process.platform} has no /proc/self to restart from` };
+  // The environment the process started with, not process.env: Bun adds a .env file's values to
+  // process.env after mimalloc has read its options, so one set there would never take effect.
+  const startEnvironment = procEntries("/proc/self/environ");
+  if (startEnvironment.some((entry) => entry.startsWith(`${PURGE_DELAY.name}=`))) return { applied: true };
   const signalling = process.execArgv.find((flag) => SIGNALLING_FLAGS.some((prefix) => flag.startsWith(prefix)));
   if (signalling) return { applied: false, reason: `started with ${signalling}` };
   try {
     const { dlopen, FFIType, ptr } = await import("bun:ffi");
     const argv = procEntries("/proc/self/cmdline");
-    const environment = [...procEntries("/proc/self/environ"), `${PURGE_DELAY.name}=${PURGE_DELAY.valueMs}`];
+    const environment = [...startEnvironment, `${PURGE_DELAY.name}=${PURGE_DELAY.valueMs}`];
     const strings = [...argv, ...environment].map((entry) => Buffer.from(`${entry}\0`, "latin1"));
     const pointers = (list: Buffer[]) => {
       const array = new BigUint64Array(list.length + 1);

@@ -1,5 +1,5 @@
 import { describe, expect, setDefaultTimeout, test } from "bun:test";
-import { readFileSync } from "node:fs";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import postgres from "postgres";
 import { journalTags } from "../../src/db/migrations";
@@ -41,6 +41,17 @@ describe("the compiled binary", () => {
     const own = await startService(folder.binary, { cwd: folder.dir, env: { DATA_DIR: "memory://", MIMALLOC_PURGE_DELAY: "50" } });
     expect(environOf(own.process.pid).filter((entry) => entry.startsWith("MIMALLOC_PURGE_DELAY="))).toEqual(["MIMALLOC_PURGE_DELAY=50"]);
     expect(await own.stop()).toBe(0);
+
+    // A .env file is read after the allocator has taken its options: its value cannot count, so the restart still happens.
+    const dotEnv = join(folder.dir, ".env");
+    writeFileSync(dotEnv, "MIMALLOC_PURGE_DELAY=50\n");
+    try {
+      const fromDotEnv = await startService(folder.binary, { cwd: folder.dir, env: { DATA_DIR: "memory://" } });
+      expect(environOf(fromDotEnv.process.pid)).toContain("MIMALLOC_PURGE_DELAY=1000");
+      expect(await fromDotEnv.stop()).toBe(0);
+    } finally {
+      rmSync(dotEnv);
+    }
   });
 
   test("alone in an empty folder it serves on the embedded database, and keeps its data across restarts", async () => {
