@@ -81,12 +81,10 @@ export function userRoutes(options: UserRoutesOptions) {
     }
     const checkPassword = () => spans.run("password.policy", {}, async () => validate.checkPassword(input));
     const run = (claimed?: ClaimedKey) => signup({ input, instance: "/signup", requestId: context.requestId, key: claimed });
-    let outcome: { response: StoredResponse; replayed: boolean };
-    if (key === undefined) {
-      await checkPassword();
-      outcome = { response: await run(), replayed: false };
-    } else outcome = await guard.run(SIGNUP_SCOPE, key, input, run, checkPassword);
-    const { response, replayed } = outcome;
+    // With a key, the guard runs the policy itself, after its lookup: a replay skips it.
+    if (key === undefined) await checkPassword();
+    const { response, replayed } =
+      key === undefined ? { response: await run(), replayed: false } : await guard.run(SIGNUP_SCOPE, key, input, run, checkPassword);
     metrics.signup(replayed ? "replayed" : response.status === 201 ? "success" : "duplicate");
     return render(response, replayed);
   }
