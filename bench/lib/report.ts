@@ -205,7 +205,7 @@ function markdown(r: Results, svgName: string) {
   lines.push(
     "",
     "The seed profile's signups taken apart by the service's own instrumentation (`request_step_duration_seconds`, " +
-      "`password_hash_wait_seconds`; steps nest: `signup.persist` holds its `db` statement, `password.hash` its wait and the hash, `idempotency.claim` its lookup, claim and `password.policy`):",
+      "`password_hash_wait_seconds`; steps nest: `signup.persist` holds its `db` statement, `password.hash` its wait and the hash, `idempotency.lookup` and `idempotency.claim` their statements; the duplicate check and the hash start before the claim and overlap it):",
     "",
     "| step | count | P50 ms | P95 ms |",
     "| --- | ---: | ---: | ---: |",

@@ -40,7 +40,7 @@ const STEP_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.015, 0.02, 0.025, 0.
 export function timedSpans(spans: Spans, registry: Registry): Spans {
   const observe = plainHistogram(registry, {
     name: "request_step_duration_seconds",
-    help: "Time spent in each named step of a request (span names: validate, idempotency.claim, password.hash, db <statement>, ...)",
+    help: "Time spent in each named step of a request (span names: validate, idempotency.lookup, idempotency.claim, password.hash, db <statement>, ...)",
     upperBounds: STEP_BUCKETS,
     labelsOf: (step) => ({ step }),
   });

@@ -80,11 +80,18 @@ export function userRoutes(options: UserRoutesOptions) {
       throw new ProblemError(400, "idempotency-key-required", "Idempotency-Key required", "Send an Idempotency-Key header");
     }
     const checkPassword = () => spans.run("password.policy", {}, async () => validate.checkPassword(input));
-    const run = (claimed?: ClaimedKey) => signup({ input, instance: "/signup", requestId: context.requestId, key: claimed });
-    // With a key, the guard runs the policy itself, after its lookup: a replay skips it.
+    let preparation: ReturnType<Signup["prepare"]> | undefined;
+    const run = (claimed?: ClaimedKey) =>
+      signup.run({ input, instance: "/signup", requestId: context.requestId, key: claimed }, preparation);
+    // With a key, the guard runs the policy itself, after its lookup: a replay skips it. The
+    // duplicate check and the hash then start at once and run while the key is claimed.
+    const beforeClaim = async () => {
+      await checkPassword();
+      preparation = signup.prepare(input);
+    };
     if (key === undefined) await checkPassword();
     const { response, replayed } =
-      key === undefined ? { response: await run(), replayed: false } : await guard.run(SIGNUP_SCOPE, key, input, run, checkPassword);
+      key === undefined ? { response: await run(), replayed: false } : await guard.run(SIGNUP_SCOPE, key, input, run, beforeClaim);
     metrics.signup(replayed ? "replayed" : response.status === 201 ? "success" : "duplicate");
     return render(response, replayed);
   }

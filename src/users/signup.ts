@@ -37,10 +37,14 @@ export interface SignupRequest {
   key?: ClaimedKey;
 }
 
+/** What a signup learns before it writes: whether the email is taken, else the password's hash. */
+export type SignupPreparation = { taken: true } | { taken: false; passwordHash: string };
+
 /**
  * The signup command. Checks for a duplicate before paying for a hash, then writes `users`,
  * `users_read`, (with a key) the idempotency record and (with events) the outbox row in one
- * statement.
+ * statement. `prepare` (the check and the hash) can start before the key is claimed, so the
+ * claim's round trip runs while the password is hashed.
  */
 export function createSignup(deps: SignupDependencies) {
   const { statements, hasher, spans, events, pwnedPasswords } = deps;
@@ -78,19 +82,34 @@ export function createSignup(deps: SignupDependencies) {
     return response;
   }
 
-  return async function signup(request: SignupRequest): Promise<StoredResponse> {
-    const { input } = request;
-    const lease = request.key?.lease;
-    const emailNormalized = normalizeEmail(input.email);
-    const [taken] = await spans.run("signup.duplicate_check", {}, () => statements.emailTaken.execute({ emailNormalized }));
-    if (taken) return duplicate(request);
+  async function checkAndHash(input: SignupInput): Promise<SignupPreparation> {
+    const [taken] = await spans.run("signup.duplicate_check", {}, () =>
+      statements.emailTaken.execute({ emailNormalized: normalizeEmail(input.email) }),
+    );
+    if (taken) return { taken: true };
     if (pwnedPasswords) {
       // After the duplicate check, so a taken email costs no lookup; a refusal releases the key.
       const breached = await spans.run("password.breach_check", {}, () => pwnedPasswords(input.password));
       if (breached.length > 0) throw invalidSignup(passwordErrors(breached));
     }
+    return { taken: false, passwordHash: await spans.run("password.hash", {}, () => hasher.hash(input.password)) };
+  }
 
-    const passwordHash = await spans.run("password.hash", {}, () => hasher.hash(input.password));
+  function prepare(input: SignupInput): Promise<SignupPreparation> {
+    const preparation = checkAndHash(input);
+    // Started ahead of a claim that may fail: then nobody awaits it, and its refusal is dropped
+    // here instead of ending the process as an unhandled rejection. Awaiting it still throws.
+    preparation.catch(() => {});
+    return preparation;
+  }
+
+  async function signup(request: SignupRequest, prepared: Promise<SignupPreparation> = prepare(request.input)): Promise<StoredResponse> {
+    const { input } = request;
+    const lease = request.key?.lease;
+    const emailNormalized = normalizeEmail(input.email);
+    const preparation = await prepared;
+    if (preparation.taken) return duplicate(request);
+    const { passwordHash } = preparation;
     // The id's time and created_at are one instant: reads on a replica rely on the id's time.
     const createdMs = Date.now();
     const id = newUserId(createdMs);
@@ -140,7 +159,9 @@ export function createSignup(deps: SignupDependencies) {
         if (inserted?.id !== id) throw new ResultMismatchError("insert_user");
       }
     }
-  };
+  }
+
+  return { prepare, run: signup };
 }
 
 export type Signup = ReturnType<typeof createSignup>;

@@ -87,10 +87,12 @@ describe("tracing of the compiled binary over OTLP/HTTP", () => {
     const expectedNames = [
       "POST /signup",
       "validate",
+      "idempotency.lookup",
       "idempotency.claim",
       "signup.duplicate_check",
       "password.hash",
       "signup.persist",
+      "db idempotency_lookup",
       "db idempotency_claim",
       "db email_taken",
       "db insert_user_completing_key",
@@ -141,7 +143,7 @@ describe("tracing of the compiled binary over OTLP/HTTP", () => {
     }
 
     // The steps sit beneath the root, directly or through the plugin's lifecycle spans only: not inside one another.
-    const steps = ["validate", "idempotency.claim", "signup.duplicate_check", "password.hash", "signup.persist"];
+    const steps = ["validate", "idempotency.lookup", "idempotency.claim", "signup.duplicate_check", "password.hash", "signup.persist"];
     const ours = new Set([...steps, ...expectedNames.filter((name) => name.startsWith("db "))]);
     for (const step of steps) {
       const chain = ancestors(named(step));
@@ -154,6 +156,7 @@ describe("tracing of the compiled binary over OTLP/HTTP", () => {
 
     // Each db span is a direct child of the step that issued it, and says what it is.
     const issuedBy: Record<string, [step: string, operation: string]> = {
+      "db idempotency_lookup": ["idempotency.lookup", "SELECT"],
       "db idempotency_claim": ["idempotency.claim", "INSERT"],
       "db email_taken": ["signup.duplicate_check", "SELECT"],
       "db insert_user_completing_key": ["signup.persist", "INSERT"],

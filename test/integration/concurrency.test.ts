@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { count, eq, sql } from "drizzle-orm";
 import pino from "pino";
+import postgres from "postgres";
 import { createBatchSweeper } from "../../src/db/batch-sweeper";
 import { openPostgres } from "../../src/db/postgres";
 import { idempotencyKeys, users, usersRead } from "../../src/db/schema";
@@ -13,10 +14,11 @@ import { createTestDatabase, postgresUrl, type TestDatabase } from "../support/d
 describe.skipIf(!postgresUrl)("concurrency on postgres", () => {
   let database: TestDatabase;
   let app: ReturnType<typeof createTestApp>["app"];
+  let metrics: ReturnType<typeof createTestApp>["metrics"];
 
   beforeAll(async () => {
     database = await createTestDatabase("postgres", 20);
-    app = createTestApp(database.handle).app;
+    ({ app, metrics } = createTestApp(database.handle));
   });
   afterAll(() => database.drop());
 
@@ -56,6 +58,74 @@ describe.skipIf(!postgresUrl)("concurrency on postgres", () => {
     expect(await replay.text()).toBe([...bodies201][0]!);
     expect(await countRows(users)).toBe(await countRows(usersRead));
   });
+
+  test.each([
+    { twin: "rolls back", status: 201, users: 1 },
+    // Its fingerprint is not this payload's: once it commits, the key is one used with another payload.
+    { twin: "commits", status: 422, users: 0 },
+  ])(
+    "a keyed signup hashes while its claim waits on a twin's uncommitted key; the twin $twin: $status",
+    async ({ twin, status, users: expectedUsers }) => {
+      const hashesDone = async () => {
+        const text = await metrics.registry.getSingleMetricAsString("password_hash_duration_seconds");
+        return Number(/^password_hash_duration_seconds_count(?:\{[^}]*\})? (\d+)$/m.exec(text)?.[1] ?? 0);
+      };
+      const body = signupBody();
+      const key = `overlap-${Bun.randomUUIDv7()}`;
+      // The twin's insert of the same key, uncommitted: invisible to the lookup, it makes the claim wait on the key's index entry.
+      const holder = postgres(database.url!, { max: 1, onnotice: () => {} });
+      let finishTwin!: () => void;
+      const twinFinishes = new Promise<void>((resolve) => {
+        finishTwin = resolve;
+      });
+      let inserted!: () => void;
+      const keyHeld = new Promise<void>((resolve) => {
+        inserted = resolve;
+      });
+      const holding = holder.begin(async (tx) => {
+        await tx`insert into idempotency_keys (scope, key, fingerprint, secret_version, state, lease_token, locked_until, expires_at)
+               values (${SIGNUP_SCOPE}, ${key}, 'f', 1, 'in_progress', ${Bun.randomUUIDv7()}, now() + interval '30 seconds', now() + interval '1 hour')`;
+        inserted();
+        await twinFinishes;
+        if (twin === "rolls back") throw new Error("rolled back on purpose");
+      });
+      const observer = postgres(database.url!, { max: 1, onnotice: () => {} });
+      const claimsWaiting = async () => {
+        const [row] = await observer<{ n: number }[]>`
+          select count(*)::int as n from pg_stat_activity where wait_event_type = 'Lock' and datname = current_database()`;
+        return row?.n ?? 0;
+      };
+      /** Polls for at most 3 s. */
+      const eventually = async (condition: () => Promise<boolean>) => {
+        for (const deadline = Date.now() + 3000; Date.now() < deadline; await Bun.sleep(10)) if (await condition()) return true;
+        return false;
+      };
+      let answer: Promise<Response> | undefined;
+      try {
+        await keyHeld;
+        const before = await hashesDone();
+        answer = app.handle(postSignup(body, { "idempotency-key": key }));
+        const claimWaited = await eventually(async () => (await claimsWaiting()) === 1);
+        const hashedMeanwhile = await eventually(async () => (await hashesDone()) > before);
+        const stillWaiting = (await claimsWaiting()) === 1;
+        finishTwin();
+        await holding.catch(() => {});
+        expect({ claimWaited, hashedMeanwhile, stillWaiting }).toEqual({ claimWaited: true, hashedMeanwhile: true, stillWaiting: true });
+        const response = await answer;
+        expect(response.status).toBe(status);
+        const stored = await database.handle.db.select().from(users).where(eq(users.emailNormalized, body.email));
+        expect(stored).toHaveLength(expectedUsers);
+      } finally {
+        finishTwin();
+        await holding.catch(() => {});
+        // Settled before the next case, which counts hashes.
+        await answer?.catch(() => {});
+        await holder.end({ timeout: 2 });
+        await observer.end({ timeout: 2 });
+      }
+    },
+    15_000,
+  );
 
   test("two sweepers at once remove every expired record and no live one", async () => {
     const expired = 2500;
