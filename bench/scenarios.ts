@@ -70,6 +70,15 @@ interface HashReport {
 export class HashAloneLoad {
   readonly singleHashesMs: number[] = [];
 
+  /** `count` sequential hashes alone, nothing else hashing: their times in ms. */
+  async singles(count: number): Promise<number[]> {
+    const { stdout } = await mustRun(
+      ["bun", join(BENCH_DIR, "baselines/hash.ts"), "--concurrency", "1", "--seconds", "0", "--warmup", "0", "--single", String(count)],
+      { env: { ARGON2_MEMORY_COST: process.env.ARGON2_MEMORY_COST, ARGON2_TIME_COST: process.env.ARGON2_TIME_COST } },
+    );
+    return lastLineJson<HashReport>(stdout).single_ms.samples;
+  }
+
   readonly load: Load = async (seconds): Promise<Measurement> => {
     // Single hashes only in measured windows: a warm-up's would be discarded anyway.
     const measured = seconds > CFG.warmup;

@@ -30,7 +30,8 @@ export interface Results {
   rounds: Record<RoundKey, Measurement[]>;
   discarded_rounds: DiscardedRound[];
   rows: ReportRows;
-  single_hash_ms: { median: number; samples: number[] };
+  /** `used`, the fastest of the three medians, is what the profile's signups are judged against. */
+  single_hash_ms: { median: number; samples: number[]; before_profile: number; after_profile: number; used: number };
   admission: { highest_rate_p95_under_100ms: number; hash_alone_rps: number; sweep: SweepStep[] };
   locust: {
     all: LocustMeasurement;
@@ -62,7 +63,7 @@ function targetsTable(r: Results) {
     signup: signup.ratio,
     replay: replay.ratio,
     locustAllP95: locustAll.service.p95,
-    locustSignupHashes: locustSignup.service.p95 / r.single_hash_ms.median,
+    locustSignupHashes: locustSignup.service.p95 / r.single_hash_ms.used,
     rss: r.rss_mb,
   };
   const lines = ["| measurement | figure | floor | aim | result |", "| --- | ---: | ---: | ---: | --- |"];
@@ -96,6 +97,7 @@ function limitsTable(r: Results) {
     limit("raw Bun.serve + postgres.js", get.limitValue),
     limit(`Bun.password.hash, concurrency ${r.config.signupConnections}`, signup.limitValue),
     `| one hash alone (sequential), median of ${r.single_hash_ms.samples.length} | | ${fixed(r.single_hash_ms.median, 2)} | | | |`,
+    `| one hash alone, right before / after the seed profile (the fastest of the three is the profile's yardstick) | | ${fixed(r.single_hash_ms.before_profile, 2)} / ${fixed(r.single_hash_ms.after_profile, 2)} | | | |`,
   ];
 }
 
