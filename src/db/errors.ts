@@ -44,6 +44,19 @@ const CONNECTION_CODES = new Set([
   "CONNECTION_CLOSED",
   "CONNECTION_ENDED",
   "CONNECTION_DESTROYED",
+  // The socket's own errors, which postgres.js hands to every query sent on a connection that
+  // breaks; a query written as it breaks (two statements of one signup in flight at once) can
+  // also meet the destroyed stream.
+  "EPIPE",
+  "ECONNABORTED",
+  "ENOTCONN",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+  "ENETDOWN",
+  "EAI_AGAIN",
+  "ERR_STREAM_DESTROYED",
+  "ERR_STREAM_WRITE_AFTER_END",
+  "ERR_SOCKET_CLOSED",
 ]);
 
 /** Every reason the database cannot answer right now: the connection ones and these. */

@@ -34,6 +34,8 @@ describe("isDatabaseUnavailable", () => {
     "ETIMEDOUT",
     "CONNECT_TIMEOUT",
     "CONNECTION_CLOSED",
+    "EPIPE",
+    "ERR_STREAM_DESTROYED",
     "57P01",
     "57P03",
     "53300",
