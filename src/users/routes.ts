@@ -11,7 +11,7 @@ import type { SignupMetrics, SignupStatus } from "./metrics";
 import type { PasswordRulesSummary } from "./model";
 import { getUserDocs, signupDocs } from "./openapi";
 import type { PasswordPolicy } from "./password-policy";
-import type { Signup } from "./signup";
+import type { Signup, SignupPreparation } from "./signup";
 import { createSignupValidator } from "./validate-signup";
 
 export const SIGNUP_SCOPE = "POST /signup";
@@ -80,7 +80,7 @@ export function userRoutes(options: UserRoutesOptions) {
       throw new ProblemError(400, "idempotency-key-required", "Idempotency-Key required", "Send an Idempotency-Key header");
     }
     const checkPassword = () => spans.run("password.policy", {}, async () => validate.checkPassword(input));
-    let preparation: ReturnType<Signup["prepare"]> | undefined;
+    let preparation: Promise<SignupPreparation> | undefined;
     const run = (claimed?: ClaimedKey) =>
       signup.run({ input, instance: "/signup", requestId: context.requestId, key: claimed }, preparation);
     // With a key, the guard runs the policy itself, after its lookup: a replay skips it. The

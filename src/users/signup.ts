@@ -38,7 +38,7 @@ export interface SignupRequest {
 }
 
 /** What a signup learns before it writes: whether the email is taken, else the password's hash. */
-export type SignupPreparation = { taken: true } | { taken: false; passwordHash: string };
+export type SignupPreparation = { taken: true } | { taken: false; emailNormalized: string; passwordHash: string };
 
 /**
  * The signup command. Checks for a duplicate before paying for a hash, then writes `users`,
@@ -83,16 +83,16 @@ export function createSignup(deps: SignupDependencies) {
   }
 
   async function checkAndHash(input: SignupInput): Promise<SignupPreparation> {
-    const [taken] = await spans.run("signup.duplicate_check", {}, () =>
-      statements.emailTaken.execute({ emailNormalized: normalizeEmail(input.email) }),
-    );
+    const emailNormalized = normalizeEmail(input.email);
+    const [taken] = await spans.run("signup.duplicate_check", {}, () => statements.emailTaken.execute({ emailNormalized }));
     if (taken) return { taken: true };
     if (pwnedPasswords) {
       // After the duplicate check, so a taken email costs no lookup; a refusal releases the key.
       const breached = await spans.run("password.breach_check", {}, () => pwnedPasswords(input.password));
       if (breached.length > 0) throw invalidSignup(passwordErrors(breached));
     }
-    return { taken: false, passwordHash: await spans.run("password.hash", {}, () => hasher.hash(input.password)) };
+    const passwordHash = await spans.run("password.hash", {}, () => hasher.hash(input.password));
+    return { taken: false, emailNormalized, passwordHash };
   }
 
   function prepare(input: SignupInput): Promise<SignupPreparation> {
@@ -106,10 +106,9 @@ export function createSignup(deps: SignupDependencies) {
   async function signup(request: SignupRequest, prepared: Promise<SignupPreparation> = prepare(request.input)): Promise<StoredResponse> {
     const { input } = request;
     const lease = request.key?.lease;
-    const emailNormalized = normalizeEmail(input.email);
     const preparation = await prepared;
     if (preparation.taken) return duplicate(request);
-    const { passwordHash } = preparation;
+    const { emailNormalized, passwordHash } = preparation;
     // The id's time and created_at are one instant: reads on a replica rely on the id's time.
     const createdMs = Date.now();
     const id = newUserId(createdMs);
