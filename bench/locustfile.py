@@ -6,16 +6,20 @@ email and Idempotency-Key per signup. bench/run.ts runs it headless for a bounde
 
 A signup counts as a failure unless it is a 201; the id of every 201 is written to
 BENCH_LOCUST_IDS (one per line) when the test stops, so the bench can check each against the
-database. --stop-timeout lets in-flight requests finish, so no row exists without its 201.
+database. The moment each signup was sent is written to BENCH_LOCUST_SENDS (ms after the first,
+one per line), so the bench can run the hash alone at the same moments. --stop-timeout lets in-flight requests finish, so no row exists without its 201.
 """
 import os
+import time
 import uuid
 
 from locust import HttpUser, between, events, task
 
 RUN = os.environ.get("BENCH_RUN", "manual")
 IDS_FILE = os.environ.get("BENCH_LOCUST_IDS")
+SENDS_FILE = os.environ.get("BENCH_LOCUST_SENDS")
 created_ids = []
+sent_at = []
 
 
 class SignupUser(HttpUser):
@@ -25,6 +29,7 @@ class SignupUser(HttpUser):
     def signup(self):
         tag = f"locust-{RUN}-{uuid.uuid4()}"
         body = {"name": "Locust User", "email": f"{tag}@bench.example.com", "password": "Velero-Azul-27", "display_name": "Locust"}
+        sent_at.append(time.monotonic())
         with self.client.post(
             "/signup",
             json=body,
@@ -48,7 +53,10 @@ class SignupUser(HttpUser):
 
 
 @events.quitting.add_listener
-def write_ids(environment, **kwargs):
+def write_records(environment, **kwargs):
     if IDS_FILE:
         with open(IDS_FILE, "w") as f:
             f.write("\n".join(created_ids))
+    if SENDS_FILE and sent_at:
+        with open(SENDS_FILE, "w") as f:
+            f.write("\n".join(f"{(t - sent_at[0]) * 1000:.3f}" for t in sent_at))

@@ -17,7 +17,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { stopChildren } from "../harness/processes";
 import { waitForReady } from "../harness/service";
-import { admissionSweep } from "./lib/admission.ts";
+import { admissionSweep, hashAtRecordedArrivals } from "./lib/admission.ts";
 import { BENCH_DIR, CFG } from "./lib/config.ts";
 import { checkDatabase, createBenchDatabase } from "./lib/database.ts";
 import { createFixtureUsers, prepareReplay } from "./lib/fixtures.ts";
@@ -148,6 +148,12 @@ async function main() {
     log(`service RSS ${RSS_AT_REST_AFTER_MS / 1000} s later, at rest: ${atRest.rssMb.toFixed(1)} MB`);
     await service.stop("SIGTERM", 12_000);
     const serviceLog = summariseServiceLog(workDir);
+    // With the service stopped: what the hash alone makes of the same arrival process.
+    const hashAtSignupSends = locust.signupSendsFile ? await hashAtRecordedArrivals(locust.signupSendsFile, CFG.locustSeconds) : undefined;
+    if (hashAtSignupSends) {
+      const { p50, p95, p99 } = hashAtSignupSends.latency_ms;
+      log(`hash alone at the profile's signup send times: p50 ${p50.toFixed(1)} p95 ${p95.toFixed(1)} p99 ${p99.toFixed(1)} ms`);
+    }
 
     const { rows, floors } = evaluateFloors(medians, locust, oneHashMs, checks, memory.rssMb);
     const results: Results = {
@@ -178,7 +184,14 @@ async function main() {
         used: oneHashMs,
       },
       admission: { highest_rate_p95_under_100ms: sweep.bestRate, hash_alone_rps: medians.hash.rps, sweep: sweep.steps },
-      locust: { all: locust.all, signup: locust.signup, health: locust.health, exit_code: locust.exitCode, breakdown: locust.breakdown },
+      locust: {
+        all: locust.all,
+        signup: locust.signup,
+        health: locust.health,
+        exit_code: locust.exitCode,
+        breakdown: locust.breakdown,
+        hash_alone_at_signup_sends: hashAtSignupSends,
+      },
       database: checks,
       rss_mb: round(memory.rssMb, 1),
       rss_peak_mb: round(memory.peakMb, 1),

@@ -12,8 +12,13 @@
 // costs about 3 times more than in the service. mimalloc reads it only when the process starts,
 // so it cannot be set from here; this refuses to run without it (MIMALLOC_PURGE_DELAY=100 measures
 // mimalloc's default).
+// With `--arrivals FILE` (ms after the first, one per line), hash i is due at its recorded moment
+// instead: the seed profile's own signup send times (bench/locustfile.py), replayed, are the limit
+// of what its signups' latency can be with this hash, this gate and that arrival process.
 // Usage: MIMALLOC_PURGE_DELAY=1000 bun bench/baselines/paced-hash.ts --rate 40 --seconds 6 --warmup 1
+//        MIMALLOC_PURGE_DELAY=1000 bun bench/baselines/paced-hash.ts --arrivals sends.txt
 // Prints one JSON line, in the shape of bench/lib/paced.ts's.
+import { readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { parseArgs } from "node:util";
 import { AdmissionGate } from "../../src/users/admission-gate";
@@ -24,20 +29,22 @@ const { values } = parseArgs({
     rate: { type: "string" },
     seconds: { type: "string", default: "6" },
     warmup: { type: "string", default: "1" },
+    arrivals: { type: "string" },
   },
 });
-if (!values.rate) throw new Error("--rate is required");
+const offsetsMs = values.arrivals ? readFileSync(values.arrivals, "utf8").split("\n").filter(Boolean).map(Number) : undefined;
+if (!values.rate && !offsetsMs?.length) throw new Error("--rate or a non-empty --arrivals file is required");
 const purgeDelay = process.env.MIMALLOC_PURGE_DELAY;
 if (purgeDelay === undefined) throw new Error("start with MIMALLOC_PURGE_DELAY=1000, as the service runs (see the comment at the top)");
-const rate = Number(values.rate);
-const seconds = Number(values.seconds);
-const warmup = Number(values.warmup);
+const seconds = offsetsMs ? (offsetsMs.at(-1) ?? 0) / 1000 : Number(values.seconds);
+const rate = offsetsMs ? offsetsMs.length / seconds : Number(values.rate);
+const warmup = offsetsMs ? 0 : Number(values.warmup);
 
 const algorithm = serviceArgon2();
 const concurrency = Number(process.env.HASH_CONCURRENCY ?? availableParallelism());
 const gate = new AdmissionGate(concurrency, Number.POSITIVE_INFINITY);
 
-const result = await runOpenLoop({ rate, seconds, warmup }, async (i) => {
+const result = await runOpenLoop({ rate, seconds, warmup, offsetsMs }, async (i) => {
   await gate.run(() => Bun.password.hash(`S3guro!${i}-${Math.random().toString(36).slice(2)}`, algorithm));
   return true;
 });

@@ -23,7 +23,7 @@ interface PacedResult {
 }
 
 /** What bench/baselines/paced-hash.ts prints. */
-interface PacedHashResult {
+export interface PacedHashResult {
   rate: number;
   scheduled: number;
   completed: number;
@@ -71,8 +71,21 @@ const paced = (url: string, rate: number, tag: string) => openLoop<PacedResult>(
 // The service binary restarts itself with MIMALLOC_PURGE_DELAY=1000 unless its environment
 // (this one) already names it (src/allocator.ts); the hash alone must run with the same, or
 // every hash after an idle moment faults its 19 MiB in again and costs about 3 times more.
-const pacedHash = (rate: number) =>
-  openLoop<PacedHashResult>("baselines/paced-hash.ts", rate, [], { MIMALLOC_PURGE_DELAY: process.env.MIMALLOC_PURGE_DELAY ?? "1000" });
+const HASH_ALONE_ENV = { MIMALLOC_PURGE_DELAY: process.env.MIMALLOC_PURGE_DELAY ?? "1000" };
+const pacedHash = (rate: number) => openLoop<PacedHashResult>("baselines/paced-hash.ts", rate, [], HASH_ALONE_ENV);
+
+/**
+ * The hash alone, through the same gate, at recorded moments (ms after the first, one per line):
+ * the seed profile's signup send times, so its signups' tail can be told from the tail that the
+ * hash and that arrival process make by themselves.
+ */
+export async function hashAtRecordedArrivals(arrivalsFile: string, seconds: number): Promise<PacedHashResult> {
+  const { stdout } = await mustRun(["bun", join(BENCH_DIR, "baselines/paced-hash.ts"), "--arrivals", arrivalsFile], {
+    env: HASH_ALONE_ENV,
+    timeoutMs: (seconds + 60) * 1000,
+  });
+  return lastLineJson<PacedHashResult>(stdout);
+}
 
 export async function admissionSweep(hashRps: number, context: ServiceUnderLoad) {
   const { url, servicePid, runTag, cpu, postgres } = context;

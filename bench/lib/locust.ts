@@ -48,6 +48,7 @@ export async function runLocust({ url, servicePid, runTag, workDir, cpu, postgre
   for (let attempt = 1; ; attempt++) {
     const tag = `${runTag}l${attempt}`;
     const idsFile = join(workDir, `locust-ids-${attempt}.txt`);
+    const sendsFile = join(workDir, `locust-signup-sends-${attempt}.txt`);
     const csv = join(workDir, `locust-${attempt}`);
     log(`locust: 50 users, spawn 10/s, ${CFG.locustSeconds} s`);
     const before = cpu.snapshot([servicePid]);
@@ -74,7 +75,7 @@ export async function runLocust({ url, servicePid, runTag, workDir, cpu, postgre
         "--loglevel",
         "WARNING",
       ],
-      { env: { BENCH_RUN: tag, BENCH_LOCUST_IDS: idsFile }, timeoutMs: (CFG.locustSeconds + 90) * 1000 },
+      { env: { BENCH_RUN: tag, BENCH_LOCUST_IDS: idsFile, BENCH_LOCUST_SENDS: sendsFile }, timeoutMs: (CFG.locustSeconds + 90) * 1000 },
     );
     const foreignCpuPct = cpu.foreignPctSince(before, [servicePid]);
     const breakdown = stepBreakdown(stepsBefore, await scrapeSteps(url));
@@ -93,6 +94,8 @@ export async function runLocust({ url, servicePid, runTag, workDir, cpu, postgre
       breakdown,
       tag,
       createdIds: existsSync(idsFile) ? readFileSync(idsFile, "utf8").split("\n").filter(Boolean) : [],
+      /** When each signup was sent, ms after the first, one per line; absent when none was. */
+      signupSendsFile: existsSync(sendsFile) ? sendsFile : undefined,
     };
     for (const step of breakdown.steps)
       log(`  step ${step.step}: n ${step.count}, p50 ${step.p50_ms?.toFixed(2)} ms, p95 ${step.p95_ms?.toFixed(2)} ms`);

@@ -1,7 +1,8 @@
 // The open-loop schedule shared by the admission sweep's two sides (bench/lib/paced.ts, the
 // service; bench/baselines/paced-hash.ts, the hash alone): request i is due at start + i/rate
 // whatever is outstanding, and its latency runs from that SCHEDULED time, so queueing counts
-// (no coordinated omission). Requests due in the warm-up run but are not counted.
+// (no coordinated omission). Requests due in the warm-up run but are not counted. Or, given
+// `offsetsMs`, request i is due at start + offsetsMs[i]: a recorded arrival process replayed.
 import { percentile } from "./stats.ts";
 
 export interface OpenLoopOptions {
@@ -10,13 +11,17 @@ export interface OpenLoopOptions {
   warmup: number;
   /** Past this many outstanding, a due request is skipped (counted as such) instead of sent. */
   maxOutstanding?: number;
+  /** When each request is due, in ms after the start (ascending); replaces `rate` and the warm-up. */
+  offsetsMs?: number[];
 }
 
 /** `send(i, counted)` resolves to whether request i succeeded; a rejection counts as an error. */
 export async function runOpenLoop(options: OpenLoopOptions, send: (i: number, counted: boolean) => Promise<boolean>) {
-  const { rate, seconds, warmup, maxOutstanding = Number.POSITIVE_INFINITY } = options;
-  const total = Math.round(rate * (warmup + seconds));
-  const warmupCount = Math.round(rate * warmup);
+  const { rate, warmup, maxOutstanding = Number.POSITIVE_INFINITY, offsetsMs } = options;
+  const dueMs = offsetsMs ?? Array.from({ length: Math.round(rate * (warmup + options.seconds)) }, (_, i) => (i * 1000) / rate);
+  const total = dueMs.length;
+  const warmupCount = offsetsMs ? 0 : Math.round(rate * warmup);
+  const seconds = offsetsMs ? (offsetsMs.at(-1) ?? 0) / 1000 : options.seconds;
   const latencies: number[] = [];
   let succeeded = 0;
   let errors = 0;
@@ -45,7 +50,7 @@ export async function runOpenLoop(options: OpenLoopOptions, send: (i: number, co
   const start = performance.now() + 50;
   const inFlight: Promise<void>[] = [];
   for (let i = 0; i < total; i++) {
-    const scheduled = start + (i * 1000) / rate;
+    const scheduled = start + dueMs[i]!;
     const wait = scheduled - performance.now();
     if (wait > 1) await Bun.sleep(wait);
     else if (wait < -5) lateSends++;

@@ -2,7 +2,7 @@
 // "Latest run" section of bench/README.md.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import type { SweepStep } from "./admission.ts";
+import type { PacedHashResult, SweepStep } from "./admission.ts";
 import type { stepBreakdown } from "./breakdown.ts";
 import { BENCH_DIR, type CFG, FLOORS, NOISY_FOREIGN_CPU_PCT, TARGETS } from "./config.ts";
 import type { DatabaseChecks } from "./database.ts";
@@ -39,6 +39,8 @@ export interface Results {
     health: LocustMeasurement;
     exit_code: number;
     breakdown: ReturnType<typeof stepBreakdown>;
+    /** Absent in results from before it was measured. */
+    hash_alone_at_signup_sends?: PacedHashResult;
   };
   database: DatabaseChecks;
   rss_mb: number;
@@ -186,6 +188,18 @@ function markdown(r: Results, svgName: string) {
   }
   lines.push(`| RSS after the run | | | | | | | | <= ${FLOORS.rssMb} MB: ${fixed(r.rss_mb)} MB | ${verdict(r.floors.rss)} |`);
   lines.push("", "The performance issue's acceptance (issue 14), same run:", "", ...targetsTable(r));
+  const atSends = r.locust.hash_alone_at_signup_sends;
+  if (atSends) {
+    const { p50, p95, p99 } = atSends.latency_ms;
+    lines.push(
+      "",
+      `The same arrival process without the service: the profile's ${atSends.scheduled} signup send times replayed to ` +
+        `Bun.password.hash alone (\`paced-hash.ts --arrivals\`, at most ${atSends.concurrency} at once as in the service, nothing else running, ` +
+        `latency from each recorded moment): P50 ${fixed(p50)}, P95 ${fixed(p95)}, P99 ${fixed(p99)} ms, a P95 of ` +
+        `${fixed(p95 / r.single_hash_ms.used, 2)} hashes alone by itself. The service's signup P95 is ${fixed(r.locust.signup.p95)} ms, ` +
+        `${fixed(r.locust.signup.p95 / p95, 2)} of it.`,
+    );
+  }
   lines.push("", "The limits, same run:", "", ...limitsTable(r));
   lines.push(
     "",
