@@ -1,9 +1,16 @@
 import { ProblemError } from "../http/problem";
 import type { Logger } from "../observability/logger";
+import { AdmissionGate, GateFullError } from "./admission-gate";
 import { type PasswordViolation, violation } from "./password-policy";
 
 /** A padded range answer is about 40 KB; anything far beyond that is not the range protocol. */
 const MAX_RANGE_BYTES = 1024 * 1024;
+
+/**
+ * Lookups run before the hash gate, so without a bound of their own a burst of signups would open
+ * as many outbound connections at once. Past it a lookup fails at once, as if the API had failed.
+ */
+const MAX_LOOKUPS_IN_FLIGHT = 64;
 
 export type PwnedOutcome = "breached" | "clean" | "failed_open" | "failed_closed";
 
@@ -15,6 +22,8 @@ export interface PwnedPasswordsOptions {
   failureMode: "open" | "closed";
   logger: Logger;
   onOutcome: (outcome: PwnedOutcome) => void;
+  /** At most this many lookups at once (64 unless given); one more fails at once, without a request. */
+  maxInFlight?: number;
 }
 
 /**
@@ -23,6 +32,8 @@ export interface PwnedPasswordsOptions {
  */
 export function createPwnedPasswordsCheck(options: PwnedPasswordsOptions) {
   const base = options.url.replace(/\/+$/, "");
+  const limit = options.maxInFlight ?? MAX_LOOKUPS_IN_FLIGHT;
+  const inFlight = new AdmissionGate(limit, 0);
 
   async function isBreached(password: string): Promise<boolean> {
     const digest = new Bun.CryptoHasher("sha1").update(password).digest("hex").toUpperCase();
@@ -43,11 +54,11 @@ export function createPwnedPasswordsCheck(options: PwnedPasswordsOptions) {
 
   return async function check(password: string): Promise<PasswordViolation[]> {
     try {
-      const breached = await isBreached(password);
+      const breached = await inFlight.run(() => isBreached(password));
       options.onOutcome(breached ? "breached" : "clean");
       return breached ? [violation("breached", "appears in known data breaches; choose another")] : [];
     } catch (error) {
-      const reason = error instanceof Error ? (error.name === "TimeoutError" ? "timeout" : error.message) : "unknown";
+      const reason = failureReason(error, limit);
       if (options.failureMode === "open") {
         options.onOutcome("failed_open");
         options.logger.warn({ reason }, "breached-password lookup failed; password accepted without it");
@@ -63,6 +74,12 @@ export function createPwnedPasswordsCheck(options: PwnedPasswordsOptions) {
 }
 
 export type PwnedPasswordsCheck = ReturnType<typeof createPwnedPasswordsCheck>;
+
+function failureReason(error: unknown, limit: number): string {
+  if (error instanceof GateFullError) return `${limit} lookups already in flight`;
+  if (!(error instanceof Error)) return "unknown";
+  return error.name === "TimeoutError" ? "timeout" : error.message;
+}
 
 async function boundedText(response: Response): Promise<string> {
   if (!response.body) return "";

@@ -100,4 +100,35 @@ describe("the breached-password lookup against a local range server", () => {
       expect(outcomes).toEqual(["failed_closed"]);
     });
   }
+
+  test("past its lookups in flight, one more fails at once without a request, and a slot freed is used again", async () => {
+    const lines: string[] = [];
+    const logger = pino({ level: "warn" }, { write: (line: string) => lines.push(line) });
+    const held = check("/slow", { maxInFlight: 2, timeoutMs: 600, logger });
+    range.requests.length = 0;
+    const pending = [held.lookup("Velero-Azul-held-1"), held.lookup("Velero-Azul-held-2")];
+    const started = performance.now();
+    expect(await held.lookup("Velero-Azul-third-1")).toEqual([]);
+    expect(performance.now() - started).toBeLessThan(300);
+    expect(held.outcomes).toEqual(["failed_open"]);
+    expect(lines.at(-1)).toContain("2 lookups already in flight");
+    await Bun.sleep(50);
+    expect(range.requests).toHaveLength(2);
+    await Promise.all(pending);
+    expect(held.outcomes).toEqual(["failed_open", "failed_open", "failed_open"]);
+    // Both slots free again: the next lookup is sent and waits for its answer, up to its timeout.
+    const again = performance.now();
+    expect(await held.lookup("Velero-Azul-fourth-1")).toEqual([]);
+    expect(performance.now() - again).toBeGreaterThanOrEqual(500);
+    expect(range.requests).toHaveLength(3);
+    expect(lines.at(-1)).toContain('"reason":"timeout"');
+
+    const closed = check("/slow", { maxInFlight: 1, timeoutMs: 600, failureMode: "closed" });
+    const first = closed.lookup("Velero-Azul-held-3").catch((caught: unknown) => caught);
+    const refused = await closed.lookup("Velero-Azul-third-2").catch((caught: unknown) => caught);
+    expect(refused).toBeInstanceOf(ProblemError);
+    expect((refused as ProblemError).status).toBe(503);
+    expect(closed.outcomes).toEqual(["failed_closed"]);
+    await first;
+  });
 });
