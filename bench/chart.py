@@ -15,11 +15,15 @@ from matplotlib.ticker import FuncFormatter  # noqa: E402
 results = json.load(open(sys.argv[1]))
 out = sys.argv[2]
 
+# The profile's signups beside the hash alone at their own send times (absent in older results).
+at_sends = results["locust"].get("hash_alone_at_signup_sends")
 series = []
 for row in results["rows"]:
     series.append((row["scenario"], row["service"]))
     if row.get("limitValue") and row["scenario"] != "POST /signup replay":
         series.append((f"  limit: {row['limit']}", row["limitValue"]))
+    if at_sends and row["scenario"] == "Locust seed profile, /signup":
+        series.append(("  hash alone at the same send times", at_sends["latency_ms"]))
 
 labels = [name for name, _ in series][::-1]
 data = [m for _, m in series][::-1]
