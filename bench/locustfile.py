@@ -7,7 +7,8 @@ email and Idempotency-Key per signup. bench/run.ts runs it headless for a bounde
 A signup counts as a failure unless it is a 201; the id of every 201 is written to
 BENCH_LOCUST_IDS (one per line) when the test stops, so the bench can check each against the
 database. The moment each signup was sent is written to BENCH_LOCUST_SENDS (ms after the first,
-one per line), so the bench can run the hash alone at the same moments. --stop-timeout lets in-flight requests finish, so no row exists without its 201.
+one per line), so the bench can run the hash alone at the same moments. --stop-timeout lets
+in-flight requests finish, so no row exists without its 201.
 """
 import os
 import time

@@ -11,17 +11,16 @@ export interface OpenLoopOptions {
   warmup: number;
   /** Past this many outstanding, a due request is skipped (counted as such) instead of sent. */
   maxOutstanding?: number;
-  /** When each request is due, in ms after the start (ascending); replaces `rate` and the warm-up. */
+  /** When each request is due, in ms after the start (ascending), instead of every 1/rate s; give `warmup` 0 with it. */
   offsetsMs?: number[];
 }
 
 /** `send(i, counted)` resolves to whether request i succeeded; a rejection counts as an error. */
 export async function runOpenLoop(options: OpenLoopOptions, send: (i: number, counted: boolean) => Promise<boolean>) {
-  const { rate, warmup, maxOutstanding = Number.POSITIVE_INFINITY, offsetsMs } = options;
-  const dueMs = offsetsMs ?? Array.from({ length: Math.round(rate * (warmup + options.seconds)) }, (_, i) => (i * 1000) / rate);
+  const { rate, seconds, warmup, maxOutstanding = Number.POSITIVE_INFINITY, offsetsMs } = options;
+  const dueMs = offsetsMs ?? Array.from({ length: Math.round(rate * (warmup + seconds)) }, (_, i) => (i * 1000) / rate);
   const total = dueMs.length;
-  const warmupCount = offsetsMs ? 0 : Math.round(rate * warmup);
-  const seconds = offsetsMs ? (offsetsMs.at(-1) ?? 0) / 1000 : options.seconds;
+  const warmupCount = Math.round(rate * warmup);
   const latencies: number[] = [];
   let succeeded = 0;
   let errors = 0;
