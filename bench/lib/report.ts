@@ -27,7 +27,10 @@ export interface Results {
   };
   foreign_cpu_pct_at_start: number;
   noisy: boolean;
-  rounds: Record<RoundKey, Measurement[]>;
+  /** `elysiaHealth` is absent in results from before bare Elysia was measured. */
+  rounds: Record<Exclude<RoundKey, "elysiaHealth">, Measurement[]> & { elysiaHealth?: Measurement[] };
+  /** The median round of bare Elysia's /health; absent in results from before it was measured. */
+  elysia_health?: Measurement;
   discarded_rounds: DiscardedRound[];
   rows: ReportRows;
   /** `used`, the fastest of the three medians, is what the profile's signups are judged against. */
@@ -96,6 +99,7 @@ function limitsTable(r: Results) {
     "| limit | throughput | P50 ms | P95 ms | P99 ms | rounds (req/s) |",
     "| --- | ---: | ---: | ---: | ---: | --- |",
     limit("raw Bun.serve JSON", health.limitValue),
+    ...(r.elysia_health ? [limit("Elysia alone, the service's /health route and nothing else", r.elysia_health)] : []),
     limit("raw Bun.serve + postgres.js", get.limitValue),
     limit(`Bun.password.hash, concurrency ${r.config.signupConnections}`, signup.limitValue),
     `| one hash alone (sequential), median of ${r.single_hash_ms.samples.length} | | ${fixed(r.single_hash_ms.median, 2)} | | | |`,
@@ -201,6 +205,15 @@ function markdown(r: Results, svgName: string) {
     );
   }
   lines.push("", "The limits, same run:", "", ...limitsTable(r));
+  const [health] = r.rows;
+  if (r.elysia_health && health.limitValue) {
+    lines.push(
+      "",
+      `GET /health split: bare Elysia keeps ${fixed(r.elysia_health.rps / health.limitValue.rps, 3)} of raw Bun.serve (the framework's share); ` +
+        `the service keeps ${fixed(health.service.rps / r.elysia_health.rps, 3)} of bare Elysia (what the service adds on every request: ` +
+        "request id and correlation headers, the security header, the request log context, metrics, tracing hooks).",
+    );
+  }
   lines.push(
     "",
     "Service rounds (req/s) and CPU used by other processes meanwhile (% of the machine):",
