@@ -72,13 +72,17 @@ async function main() {
 
     // The limits, started once (idle while the service is measured).
     const rawHealth = await startServer(workDir, "raw-health", ["bun", join(BENCH_DIR, "baselines/raw-health.ts")], { PORT: "0" });
+    const rawHealthHeaders = await startServer(workDir, "raw-health-headers", ["bun", join(BENCH_DIR, "baselines/raw-health.ts")], {
+      PORT: "0",
+      CONTRACT_HEADERS: "1",
+    });
     const elysiaHealth = await startServer(workDir, "elysia-health", ["bun", join(BENCH_DIR, "baselines/elysia-health.ts")], { PORT: "0" });
     const rawGet = await startServer(workDir, "raw-get", ["bun", join(BENCH_DIR, "baselines/raw-get.ts")], {
       PORT: "0",
       DATABASE_URL: database.url,
       DATABASE_POOL_MAX: process.env.DATABASE_POOL_MAX ?? "10",
     });
-    const pids = [servicePid, rawHealth.process.pid, elysiaHealth.process.pid, rawGet.process.pid];
+    const pids = [servicePid, rawHealth.process.pid, rawHealthHeaders.process.pid, elysiaHealth.process.pid, rawGet.process.pid];
     const startQuiet = await cpu.waitForQuiet(pids);
     const replayFixture = await prepareReplay(service.url, runTag);
     // After a restart the service's pool reconnects; give it a moment beyond /ready before measuring again.
@@ -93,6 +97,7 @@ async function main() {
     await rounds.alternate([
       { key: "health", label: "GET /health", load: health(service.url) },
       { key: "rawHealth", label: "raw-health", load: health(rawHealth.url) },
+      { key: "rawHealthHeaders", label: "raw-health + headers", load: health(rawHealthHeaders.url) },
       { key: "elysiaHealth", label: "bare Elysia", load: health(elysiaHealth.url) },
     ]);
     await rounds.alternate([
@@ -105,6 +110,7 @@ async function main() {
       { key: "hash", label: "hash alone", load: hashAlone.load },
     ]);
     await rawHealth.stop("SIGTERM", 12_000);
+    await rawHealthHeaders.stop("SIGTERM", 12_000);
     await elysiaHealth.stop("SIGTERM", 12_000);
     await rawGet.stop("SIGTERM", 12_000);
 
@@ -112,6 +118,7 @@ async function main() {
     const medians = {
       health: medianRound(measured.health),
       rawHealth: medianRound(measured.rawHealth),
+      rawHealthHeaders: medianRound(measured.rawHealthHeaders),
       elysiaHealth: medianRound(measured.elysiaHealth),
       get: medianRound(measured.get),
       rawGet: medianRound(measured.rawGet),
@@ -178,6 +185,7 @@ async function main() {
       foreign_cpu_pct_at_start: startQuiet,
       noisy: rounds.anyNoisy,
       rounds: measured,
+      raw_health_headers: medians.rawHealthHeaders,
       elysia_health: medians.elysiaHealth,
       discarded_rounds: rounds.discarded,
       rows,

@@ -5,7 +5,7 @@ import { type Load, type Measurement, measure } from "./measurement.ts";
 import type { CpuMeter, PostgresRestartWatch } from "./noise.ts";
 import { assertAlive } from "./process.ts";
 
-export type RoundKey = "health" | "rawHealth" | "elysiaHealth" | "get" | "rawGet" | "replay" | "signup" | "hash";
+export type RoundKey = "health" | "rawHealth" | "rawHealthHeaders" | "elysiaHealth" | "get" | "rawGet" | "replay" | "signup" | "hash";
 
 export interface Step<K extends string = RoundKey> {
   key: K;
