@@ -14,6 +14,7 @@ import type { Measurement } from "./measurement.ts";
 import type { PgliteStarts } from "./pglite-starts.ts";
 import { run } from "./process.ts";
 import type { DiscardedRound, RoundKey } from "./rounds.ts";
+import { median } from "./stats.ts";
 
 export interface Results {
   started_at: string;
@@ -93,6 +94,22 @@ function targetsTable(r: Results) {
     );
   }
   return lines;
+}
+
+/** Median over rounds of `a[i] / b[i]`: both measured in the same round, so drift between rounds cancels. */
+function pairedRatio(a: Measurement[], b: Measurement[]) {
+  return median(a.map((m, i) => m.rps / (b[i]?.rps ?? Number.NaN)));
+}
+
+/** Where /health's gap to raw Bun.serve goes; undefined for results from before bare Elysia was measured. */
+function healthSplit(r: Results) {
+  const { health, rawHealth, elysiaHealth, rawHealthHeaders } = r.rounds;
+  if (!elysiaHealth) return undefined;
+  return {
+    headersOfRaw: rawHealthHeaders && pairedRatio(rawHealthHeaders, rawHealth),
+    elysiaOfRaw: pairedRatio(elysiaHealth, rawHealth),
+    serviceOfElysia: pairedRatio(health, elysiaHealth),
+  };
 }
 
 function limitsTable(r: Results) {
@@ -210,16 +227,17 @@ function markdown(r: Results, svgName: string) {
     );
   }
   lines.push("", "The limits, same run:", "", ...limitsTable(r));
-  const [health] = r.rows;
-  const rawRps = health.limitValue?.rps;
-  if (r.elysia_health && rawRps) {
-    const headersShare = r.raw_health_headers
-      ? `raw Bun.serve answering with the contract's three headers keeps ${fixed(r.raw_health_headers.rps / rawRps, 3)} of it (what those headers cost Bun itself); `
-      : "";
+  const split = healthSplit(r);
+  if (split) {
+    const headersShare =
+      split.headersOfRaw === undefined
+        ? ""
+        : `raw Bun.serve answering with the contract's three headers keeps ${fixed(split.headersOfRaw, 2)} of it (what those headers cost Bun itself); `;
     lines.push(
       "",
-      `GET /health split, against raw Bun.serve JSON: ${headersShare}bare Elysia keeps ${fixed(r.elysia_health.rps / rawRps, 3)} of it (the framework's share); ` +
-        `the service keeps ${fixed(health.service.rps / r.elysia_health.rps, 3)} of bare Elysia (what the service adds on every request: ` +
+      `GET /health split, each figure the median over rounds of two measurements made in the same round (this machine's speed drifts between rounds): ` +
+        `against raw Bun.serve JSON, ${headersShare}bare Elysia keeps ${fixed(split.elysiaOfRaw, 2)} (the framework's share); ` +
+        `the service keeps ${fixed(split.serviceOfElysia, 2)} of bare Elysia (what the service adds on every request: ` +
         "the request and correlation ids with the three headers, the HTTP metrics).",
     );
   }

@@ -128,11 +128,14 @@ export function userRoutes(options: UserRoutesOptions) {
       },
       {
         // Whatever the parser throws is answered with a 4xx (http/http-plugin.ts, PARSE).
-        parse: (context) =>
-          parseJsonBody(context).catch((error) => {
+        parse: (context) => {
+          // The request's context (its ids and start) begins before the body is read, not after.
+          contexts.of(context.request);
+          return parseJsonBody(context).catch((error) => {
             metrics.signup("invalid");
             throw error;
-          }),
+          });
+        },
         beforeHandle: () => {
           try {
             requireStarted();
