@@ -1,7 +1,7 @@
 // Renders committed bench results again (markdown, chart, the README's latest-run section) from
 // their JSON, after the report itself changed. Give the files oldest first: the last one becomes
 // the README's latest run.
-// Usage: bun bench/render.ts bench/results/<stamp>.json [...]
+// Usage: bun run bench:render bench/results/<stamp>.json [...]
 import { readFileSync } from "node:fs";
 import { basename } from "node:path";
 import { ensureTools } from "./lib/prerequisites.ts";
