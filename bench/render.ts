@@ -9,7 +9,7 @@ import { type Results, writeReport } from "./lib/report.ts";
 
 const files = process.argv.slice(2);
 if (files.length === 0) {
-  console.error("usage: bun bench/render.ts bench/results/<stamp>.json [...]");
+  console.error("usage: bun run bench:render bench/results/<stamp>.json [...]");
   process.exit(2);
 }
 const python = await ensureTools();

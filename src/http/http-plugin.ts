@@ -49,7 +49,7 @@ export function httpPlugin({ logger, accessLog, metrics, contexts, logProbes }: 
   return (
     new Elysia({ name: "http" })
       // In the transform hook, not onRequest: a global request hook makes Elysia read the request's
-      // URL twice and index its query on every route (2-3 us of a 30 us /health, bench/README.md).
+      // URL twice and index its query on every route (2-3 us of a 33-35 us /health; ARCHITECTURE.md, "The hot path, measured").
       // A body's parser runs before this hook: a route that parses one starts the context itself
       // (users/routes.ts), so its duration includes reading the body.
       .onTransform({ as: "global" }, ({ request, set }) => {

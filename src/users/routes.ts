@@ -39,7 +39,7 @@ const NO_STORE = "no-store";
 
 /**
  * A signup's answer, written into Elysia's `set` and handed back as the body string: Elysia then
- * builds one Response. Returning a Response instead makes it copy the request hook's headers into
+ * builds one Response. Returning a Response instead makes it copy the transform hook's headers into
  * a second Headers and a second Response (6 % of a replay's CPU in a profile).
  */
 function render(response: StoredResponse, replayed: boolean, set: Context["set"]): string {

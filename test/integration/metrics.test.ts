@@ -70,6 +70,32 @@ describe("/metrics", () => {
     expect(text).toContain("process_resident_memory_bytes");
   });
 
+  test("a signup's recorded duration includes reading its body, which arrives before any other hook runs", async () => {
+    // An app of its own, so that this is its only signup; made first, as the body's delay starts with the stream.
+    const fresh = createTestApp(database.handle).app;
+    const bodyDelayMs = 200;
+    const slowBody = new ReadableStream<Uint8Array>({
+      async start(controller) {
+        await Bun.sleep(bodyDelayMs);
+        controller.enqueue(new TextEncoder().encode("{}"));
+        controller.close();
+      },
+    });
+    const request = new Request("http://localhost/signup", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: slowBody,
+    });
+    const answer = await fresh.handle(request);
+    expect(answer.status).toBe(422);
+    expect(answer.headers.get("x-request-id")).toBeTruthy();
+    const text = await (await fresh.handle(get("/metrics"))).text();
+    expect(sample(text, "http_request_duration_seconds_count", { route: "/signup", status: "422" })).toBe(1);
+    expect(sample(text, "http_request_duration_seconds_sum", { route: "/signup", status: "422" })).toBeGreaterThanOrEqual(
+      (bodyDelayMs * 0.9) / 1000,
+    );
+  });
+
   test("an app has its own registry: a second app starts from zero", async () => {
     const other = createTestApp(database.handle).app;
     const text = await (await other.handle(get("/metrics"))).text();
