@@ -37,7 +37,7 @@ async function readBody(request: Request): Promise<Uint8Array> {
 }
 
 /** Elysia body parser for JSON-only routes: 415 for another media type, 413 past the size limit, 400 for malformed JSON. */
-export async function parseJsonBody({ request }: { request: Request }): Promise<unknown> {
+export async function parseJsonBody(request: Request): Promise<unknown> {
   if (!isJsonMediaType(request.headers.get("content-type") ?? "")) {
     throw new ProblemError(415, "unsupported-media-type", "Unsupported Media Type", "Send the body as application/json");
   }

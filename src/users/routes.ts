@@ -122,16 +122,20 @@ export function userRoutes(options: UserRoutesOptions) {
     .post(
       "/signup",
       async ({ body, request, server, set }) => {
-        const { response, replayed } = await handleSignup(body, request, server?.requestIP(request)?.address).catch(refused);
+        // Asked only when the rate limit needs it: the socket's address costs a native call.
+        const socketAddress = rateLimit ? server?.requestIP(request)?.address : undefined;
+        const { response, replayed } = await handleSignup(body, request, socketAddress).catch(refused);
         // The status in `set` is also what the access log, the metrics and the tracing plugin read.
         return render(response, replayed, set);
       },
       {
         // Whatever the parser throws is answered with a 4xx (http/http-plugin.ts, PARSE).
-        parse: (context) => {
+        // Only the request is taken from Elysia's context: a hook that takes the whole context
+        // makes Elysia parse the headers, cookies and query of every signup for it.
+        parse: ({ request }) => {
           // The request's context (its ids and start) begins before the body is read, not after.
-          contexts.of(context.request);
-          return parseJsonBody(context).catch((error) => {
+          contexts.of(request);
+          return parseJsonBody(request).catch((error) => {
             metrics.signup("invalid");
             throw error;
           });

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
+import { request } from "node:http";
 import postgres from "postgres";
 import { type Pgbouncer, startPgbouncer } from "../../harness/servers";
 import type { RunningService } from "../support/binary";
@@ -172,5 +173,41 @@ describe.skipIf(!postgresUrl)("the binary past one database server", () => {
     await sql.end();
     expect(buckets.map((bucket) => bucket.client)).toEqual(["198.51.100.9"]);
     expect((await usersIn(db.url)).length).toBe(5);
+  });
+
+  test("without a trusted proxy, RATE_LIMIT_SIGNUP keys each client by its socket address; X-Forwarded-For is ignored", async () => {
+    const db = await database();
+    const service = await start({ DATABASE_URL: db.url, RATE_LIMIT_SIGNUP: "2" });
+    const { port } = new URL(service.url);
+    // From a chosen loopback address: fetch cannot pick its source address, node:http can.
+    const postFrom = (localAddress: string, payload: string) =>
+      new Promise<number>((resolve, reject) => {
+        const outgoing = request(
+          {
+            host: "127.0.0.1",
+            port,
+            path: "/signup",
+            method: "POST",
+            localAddress,
+            headers: { "content-type": "application/json", "x-forwarded-for": "198.51.100.9" },
+            timeout: 15_000,
+          },
+          (answer) => {
+            answer.resume();
+            answer.on("end", () => resolve(answer.statusCode ?? 0));
+          },
+        );
+        outgoing.on("timeout", () => outgoing.destroy(new Error("no answer within 15 s")));
+        outgoing.on("error", reject);
+        outgoing.end(payload);
+      });
+    const first: number[] = [];
+    for (let i = 0; i < 3; i++) first.push(await postFrom("127.0.0.2", body("socket-a", i)));
+    expect(first).toEqual([201, 201, 429]);
+    expect(await postFrom("127.0.0.3", body("socket-b", 0))).toBe(201);
+    const sql = postgres(db.url, { max: 1, onnotice: () => {} });
+    const buckets = await sql<{ client: string }[]>`select client from rate_limit_buckets order by client`;
+    await sql.end();
+    expect(buckets.map((bucket) => bucket.client)).toEqual(["127.0.0.2", "127.0.0.3"]);
   });
 });
