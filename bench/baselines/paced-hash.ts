@@ -15,7 +15,10 @@
 // With `--arrivals FILE` (ms after the first, one per line), hash i is due at its recorded moment
 // instead: the seed profile's own signup send times (bench/locustfile.py), replayed, are the limit
 // of what its signups' latency can be with this hash, this gate and that arrival process.
+// With `--poisson` and `--rate`, the gaps between hashes are drawn at random (exponential, mean
+// 1/rate) instead: arrivals with no bursts beyond chance, to set beside the profile's own.
 // Usage: MIMALLOC_PURGE_DELAY=1000 bun bench/baselines/paced-hash.ts --rate 40 --seconds 6 --warmup 1
+//        MIMALLOC_PURGE_DELAY=1000 bun bench/baselines/paced-hash.ts --rate 18 --seconds 60 --poisson
 //        MIMALLOC_PURGE_DELAY=1000 bun bench/baselines/paced-hash.ts --arrivals sends.txt
 // Prints one JSON line, in the shape of bench/lib/paced.ts's.
 import { readFileSync } from "node:fs";
@@ -30,9 +33,23 @@ const { values } = parseArgs({
     seconds: { type: "string", default: "6" },
     warmup: { type: "string", default: "1" },
     arrivals: { type: "string" },
+    poisson: { type: "boolean", default: false },
   },
 });
-const offsetsMs = values.arrivals ? readFileSync(values.arrivals, "utf8").split("\n").filter(Boolean).map(Number) : undefined;
+
+/** Moments (ms after the first) of a Poisson stream at `rate` per second over `seconds`. */
+function poissonOffsets(rate: number, seconds: number): number[] {
+  const offsets: number[] = [];
+  for (let at = 0; at < seconds * 1000; at += (-Math.log(1 - Math.random()) * 1000) / rate) offsets.push(at);
+  return offsets;
+}
+
+if (values.poisson && (!values.rate || values.arrivals)) throw new Error("--poisson needs --rate, and no --arrivals");
+const offsetsMs = values.arrivals
+  ? readFileSync(values.arrivals, "utf8").split("\n").filter(Boolean).map(Number)
+  : values.poisson
+    ? poissonOffsets(Number(values.rate), Number(values.seconds))
+    : undefined;
 if (!values.rate && !offsetsMs?.length) throw new Error("--rate or a non-empty --arrivals file is required");
 const purgeDelay = process.env.MIMALLOC_PURGE_DELAY;
 if (purgeDelay === undefined) throw new Error("start with MIMALLOC_PURGE_DELAY=1000, as the service runs (see the comment at the top)");
