@@ -18,7 +18,7 @@
 // With `--poisson` and `--rate`, the gaps between hashes are drawn at random (exponential, mean
 // 1/rate) instead: arrivals with no bursts beyond chance, to set beside the profile's own.
 // Usage: MIMALLOC_PURGE_DELAY=1000 bun bench/baselines/paced-hash.ts --rate 40 --seconds 6 --warmup 1
-//        MIMALLOC_PURGE_DELAY=1000 bun bench/baselines/paced-hash.ts --rate 18 --seconds 60 --poisson
+//        MIMALLOC_PURGE_DELAY=1000 bun bench/baselines/paced-hash.ts --rate 18 --seconds 40 --poisson
 //        MIMALLOC_PURGE_DELAY=1000 bun bench/baselines/paced-hash.ts --arrivals sends.txt
 // Prints one JSON line, in the shape of bench/lib/paced.ts's.
 import { readFileSync } from "node:fs";
