@@ -95,18 +95,23 @@ async function main() {
     const hashAlone = new HashAloneLoad();
     const rounds = new Rounds(cpu, pids, service.process, postgres);
     await rounds.alternate([
-      { key: "health", label: "GET /health", load: health(service.url) },
-      { key: "rawHealth", label: "raw-health", load: health(rawHealth.url) },
-      { key: "rawHealthHeaders", label: "raw-health + headers", load: health(rawHealthHeaders.url) },
-      { key: "elysiaHealth", label: "bare Elysia", load: health(elysiaHealth.url) },
+      { key: "health", label: "GET /health", load: health(service.url), serverPid: servicePid },
+      { key: "rawHealth", label: "raw-health", load: health(rawHealth.url), serverPid: rawHealth.process.pid },
+      {
+        key: "rawHealthHeaders",
+        label: "raw-health + headers",
+        load: health(rawHealthHeaders.url),
+        serverPid: rawHealthHeaders.process.pid,
+      },
+      { key: "elysiaHealth", label: "bare Elysia", load: health(elysiaHealth.url), serverPid: elysiaHealth.process.pid },
     ]);
     await rounds.alternate([
-      { key: "get", label: "GET /users/{id}", load: getUser(service.url, fixtureUserIds, idsFile) },
-      { key: "rawGet", label: "raw-get", load: getUser(rawGet.url, fixtureUserIds, idsFile) },
-      { key: "replay", label: "replay", load: replay(service.url, replayFixture) },
+      { key: "get", label: "GET /users/{id}", load: getUser(service.url, fixtureUserIds, idsFile), serverPid: servicePid },
+      { key: "rawGet", label: "raw-get", load: getUser(rawGet.url, fixtureUserIds, idsFile), serverPid: rawGet.process.pid },
+      { key: "replay", label: "replay", load: replay(service.url, replayFixture), serverPid: servicePid },
     ]);
     await rounds.alternate([
-      { key: "signup", label: "POST /signup", load: signups.load },
+      { key: "signup", label: "POST /signup", load: signups.load, serverPid: servicePid },
       { key: "hash", label: "hash alone", load: hashAlone.load },
     ]);
     await rawHealth.stop("SIGTERM", 12_000);

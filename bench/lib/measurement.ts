@@ -1,6 +1,6 @@
 import { CFG } from "./config.ts";
 import { log } from "./log.ts";
-import type { CpuMeter, PostgresRestartWatch } from "./noise.ts";
+import { type CpuMeter, type PostgresRestartWatch, processCpuUs } from "./noise.ts";
 import { median, round } from "./stats.ts";
 
 /** One measured window of one scenario; latencies in ms. */
@@ -17,6 +17,8 @@ export interface Measurement {
   errors: number;
   statuses?: Record<string, number>;
   foreign_cpu_pct?: number;
+  /** CPU time (user and system) the answering server spent per request in the window, in us. */
+  server_cpu_us_per_request?: number;
   /** wrk's own error counters, before the bench folds them into `errors`. */
   raw_errors?: WrkErrors;
   /** Set on the median round: every round's throughput. */
@@ -35,15 +37,23 @@ export interface WrkErrors {
 /** Runs one load for a given number of seconds. */
 export type Load = (seconds: number) => Promise<Measurement>;
 
-/** Runs a warm-up (discarded), then the measured window, recording CPU used by foreign processes meanwhile. */
-export async function measure(label: string, cpu: CpuMeter, pids: number[], load: Load): Promise<Measurement> {
+/**
+ * Runs a warm-up (discarded), then the measured window, recording CPU used by foreign processes
+ * meanwhile and, given the pid of the server that answers, its CPU per request: a figure the
+ * machine's drift in speed moves less than throughput, and the one that says what a request costs.
+ */
+export async function measure(label: string, cpu: CpuMeter, pids: number[], load: Load, serverPid?: number): Promise<Measurement> {
   if (CFG.warmup > 0) await load(CFG.warmup);
   const before = cpu.snapshot(pids);
+  const serverCpuBefore = serverPid === undefined ? 0 : processCpuUs(serverPid);
   const m = await load(CFG.seconds);
+  if (serverPid !== undefined && m.requests > 0)
+    m.server_cpu_us_per_request = round((processCpuUs(serverPid) - serverCpuBefore) / m.requests, 1);
   m.foreign_cpu_pct = cpu.foreignPctSince(before, pids);
+  const serverCpu = m.server_cpu_us_per_request === undefined ? "" : `  server cpu ${m.server_cpu_us_per_request} us/request`;
   log(
     `${label.padEnd(22)} ${m.rps.toFixed(1).padStart(9)} req/s  p50 ${m.p50.toFixed(2)} p95 ${m.p95.toFixed(2)} p99 ${m.p99.toFixed(2)} ms` +
-      `  errors ${m.errors}  foreign cpu ${m.foreign_cpu_pct}%`,
+      `  errors ${m.errors}  foreign cpu ${m.foreign_cpu_pct}%${serverCpu}`,
   );
   return m;
 }

@@ -24,6 +24,12 @@ function machineJiffies() {
   return { busy: total - idle, total };
 }
 
+/** Clock ticks a second, as /proc counts CPU time (USER_HZ). */
+const TICKS_PER_SECOND = Number(Bun.spawnSync(["getconf", "CLK_TCK"]).stdout.toString().trim()) || 100;
+
+/** A process's CPU time so far (user and system), in microseconds; 0 once it ended. */
+export const processCpuUs = (pid: number) => (processJiffies(pid) * 1_000_000) / TICKS_PER_SECOND;
+
 function processJiffies(pid: number, withReapedChildren = false) {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, "utf8");

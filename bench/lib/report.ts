@@ -112,6 +112,45 @@ function healthSplit(r: Results) {
   };
 }
 
+/** The answering server's CPU per request, service against its limit, medians over rounds; absent in results from before it was measured. */
+function cpuTable(r: Results) {
+  const cpuOf = (ms: Measurement[] | undefined) => {
+    const values = (ms ?? []).flatMap((m) => (m.server_cpu_us_per_request === undefined ? [] : [m.server_cpu_us_per_request]));
+    return values.length ? median(values) : undefined;
+  };
+  const pairs: Array<[string, Measurement[] | undefined, string, Measurement[] | undefined]> = [
+    ["GET /health", r.rounds.health, "raw Bun.serve JSON", r.rounds.rawHealth],
+    ["GET /health", r.rounds.health, "raw Bun.serve JSON with the contract's three headers", r.rounds.rawHealthHeaders],
+    ["GET /health", r.rounds.health, "Elysia alone, the service's /health route", r.rounds.elysiaHealth],
+    ["GET /users/{id}", r.rounds.get, "raw Bun.serve + postgres.js", r.rounds.rawGet],
+    ["POST /signup replay", r.rounds.replay, "GET /users/{id} (service)", r.rounds.get],
+  ];
+  const rows = pairs.flatMap(([service, serviceRounds, limit, limitRounds]) => {
+    const serviceUs = cpuOf(serviceRounds);
+    const limitUs = cpuOf(limitRounds);
+    if (serviceUs === undefined || limitUs === undefined) return [];
+    return [tableRow([service, fixed(serviceUs), limit, fixed(limitUs), fixed(limitUs / serviceUs, 2), fixed(serviceUs - limitUs)])];
+  });
+  const signupUs = cpuOf(r.rounds.signup);
+  if (!rows.length) return [];
+  return [
+    "",
+    "CPU time (user and system) of the answering process per request, from `/proc/<pid>/stat` over each measured window, median over rounds " +
+      "(PostgreSQL's backends are not in it; the same database serves both sides):",
+    "",
+    "| service | CPU us/request | limit | CPU us/request | limit / service | service - limit (us) |",
+    "| --- | ---: | --- | ---: | ---: | ---: |",
+    ...rows,
+    ...(signupUs === undefined
+      ? []
+      : [
+          "",
+          `A unique signup: ${fixed(signupUs)} us of the service's CPU, against one hash alone of ${fixed(r.single_hash_ms.median * 1000)} us of wall time ` +
+            "(argon2id with one lane runs on one thread, so its CPU is about its wall time).",
+        ]),
+  ];
+}
+
 function limitsTable(r: Results) {
   const [health, get, signup] = r.rows;
   const limit = (name: string, m: Measurement | undefined) =>
@@ -226,7 +265,7 @@ function markdown(r: Results, svgName: string) {
         `${fixed(r.locust.signup.p95 / p95, 2)} of it.`,
     );
   }
-  lines.push("", "The limits, same run:", "", ...limitsTable(r));
+  lines.push("", "The limits, same run:", "", ...limitsTable(r), ...cpuTable(r));
   const split = healthSplit(r);
   if (split) {
     const headersShare =
@@ -243,13 +282,20 @@ function markdown(r: Results, svgName: string) {
   }
   lines.push(
     "",
-    "Service rounds (req/s) and CPU used by other processes meanwhile (% of the machine):",
+    "Service rounds (req/s), the answering process's CPU per request, and CPU used by other processes meanwhile (% of the machine):",
     "",
-    "| measurement | rounds (req/s) | foreign CPU % |",
-    "| --- | --- | --- |",
+    "| measurement | rounds (req/s) | server CPU us/request | foreign CPU % |",
+    "| --- | --- | --- | --- |",
   );
   for (const [name, ms] of Object.entries(r.rounds)) {
-    lines.push(tableRow([name, ms.map((x) => fixed(x.rps)).join(", "), ms.map((x) => x.foreign_cpu_pct).join(", ")]));
+    lines.push(
+      tableRow([
+        name,
+        ms.map((x) => fixed(x.rps)).join(", "),
+        ms.map((x) => fixed(x.server_cpu_us_per_request)).join(", "),
+        ms.map((x) => x.foreign_cpu_pct).join(", "),
+      ]),
+    );
   }
   if (r.discarded_rounds.length) {
     lines.push(

@@ -11,6 +11,8 @@ export interface Step<K extends string = RoundKey> {
   key: K;
   label: string;
   load: Load;
+  /** The process that answers the load, for its CPU per request. */
+  serverPid?: number;
 }
 
 export interface DiscardedRound<K extends string = RoundKey> {
@@ -50,7 +52,8 @@ export class Rounds<K extends string = RoundKey> {
     for (let round = 1; clean < CFG.rounds; round++) {
       const lastAllowed = doneAgainForNoise >= CFG.noiseRetries;
       const got: Array<[K, Measurement]> = [];
-      for (const { key, label, load } of steps) got.push([key, await measure(`[${round}] ${label}`, this.cpu, this.pids, load)]);
+      for (const { key, label, load, serverPid } of steps)
+        got.push([key, await measure(`[${round}] ${label}`, this.cpu, this.pids, load, serverPid)]);
       for (const service of this.services) assertAlive(service, "the service");
       const measurements = Object.fromEntries(got) as Partial<Record<K, Measurement>>;
       if (await this.postgres?.restarted()) {
