@@ -81,6 +81,8 @@ export interface StartOptions {
   timeoutMs?: number;
   /** Wait until /ready answers 200 (the default); false for a child without the probe, or a test of the wait itself. */
   waitUntilReady?: boolean;
+  /** The port `env.PORT` fixes, for a child that logs no "listening" line (LOG_LEVEL above info). */
+  port?: number;
 }
 
 /** The port in a `{"msg":"listening","port":N}` line, as the service and the bench's baselines print it. */
@@ -109,7 +111,7 @@ export async function startListening(cmd: string[], options: StartOptions): Prom
     return new Error(`${cmd[0]} ${what}:\n${child.tail()}`);
   };
   const deadline = Date.now() + timeoutMs;
-  let port = listeningPort(child.lines);
+  let port = options.port ?? listeningPort(child.lines);
   while (port === undefined) {
     if (child.process.exitCode !== null || child.process.signalCode !== null) {
       throw failed(`exited (${child.process.exitCode ?? child.process.signalCode}) before listening`);

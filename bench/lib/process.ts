@@ -43,7 +43,8 @@ export function lastLineJson<T>(stdout: string): T {
 /**
  * Starts a long-running process (the service or a baseline) with the bench's environment plus
  * `extraEnv`; its stdout goes to `<workDir>/<name>.log`, as the access log is far too big to keep
- * in memory. Resolves once its "listening" line names a port (readiness is the caller's to wait for).
+ * in memory. Resolves once its "listening" line names a port, or at once when `extraEnv.PORT` fixes it
+ * (readiness is the caller's to wait for).
  */
 export function startServer(workDir: string, name: string, cmd: string[], extraEnv: Environment): Promise<RunningChild> {
   return startListening(cmd, {
@@ -52,6 +53,7 @@ export function startServer(workDir: string, name: string, cmd: string[], extraE
     output: { keep: "files", dir: workDir, name },
     timeoutMs: 20_000,
     waitUntilReady: false,
+    port: extraEnv.PORT && extraEnv.PORT !== "0" ? Number(extraEnv.PORT) : undefined,
   });
 }
 
