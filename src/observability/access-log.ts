@@ -16,10 +16,11 @@ const BATCH_CHARS = 64 * 1024;
  * JSON-safe (ids are sanitised to a quote-free alphabet, trace ids are hex), which makes a line
  * 0.4 us against pino's 1.4 us (and 6 us with pino's redaction): the difference measured at a few
  * percent of GET throughput. Lines are gathered here and handed to Bun's stdout writer 64 KiB at
- * a time, every 200 ms and at close: Bun 1.4 ignores the writer's `highWaterMark` and makes a
- * write(2) of every 4 KiB (oven-sh/bun#35987), and those writes cost a GET 4-8 us of its 55-75 us
- * of CPU (bench/cpu-ab.ts; ARCHITECTURE.md, "The hot path, measured"). A kill -9 loses at most the
- * last 200 ms of access lines. Every other log line goes through pino, synchronously.
+ * a time, every 200 ms and at close: Bun 1.4 ignores the writer's `highWaterMark` (oven-sh/bun#35987)
+ * and writes what it holds at each turn of the event loop, one write(2) per 1-4 requests under a
+ * GET load, which cost a GET 4-12 % of its CPU (ARCHITECTURE.md, "The hot path, measured"). A
+ * kill -9 loses at most the last 200 ms of access lines. Every other log line goes through pino,
+ * synchronously.
  */
 export function createAccessLog(
   level: string,
