@@ -14,6 +14,7 @@ import { buildApp } from "../src/app";
 import { loadConfig } from "../src/config";
 import { migrate } from "../src/db/migrate";
 import { openPGlite } from "../src/db/pglite";
+import { noAccessLog } from "../src/observability/access-log";
 import { commonPasswords } from "../src/users/common-passwords";
 import { normalizePassword } from "../src/users/password-normalization";
 import { createPasswordPolicy } from "../src/users/password-policy";
@@ -68,7 +69,7 @@ const appWith = (blocklist: boolean) =>
     config: loadConfig({ NODE_ENV: "test", LOG_LEVEL: "silent", PASSWORD_BLOCKLIST: String(blocklist) }).config,
     database,
     logger: pino({ level: "silent" }),
-    accessLog: { write() {} },
+    accessLog: noAccessLog,
   }).app;
 const apps = { with: appWith(true), without: appWith(false) };
 

@@ -42,7 +42,10 @@ export function buildApp({ config, database, logger, accessLog, tracing = withou
   const startedAt = performance.now();
   const contexts = new RequestContexts(tracing.plugin !== undefined);
   const hashGate = new AdmissionGate(config.password.hashConcurrency, config.password.hashMaxQueue);
-  const metrics = createMetrics({ databasePoolMax: database.driver === "postgres" ? config.database.poolMax : 1 });
+  const metrics = createMetrics({
+    databasePoolMax: database.driver === "postgres" ? config.database.poolMax : 1,
+    logLinesDropped: accessLog.droppedLines,
+  });
   const signupMetrics = createSignupMetrics(metrics.registry, {
     hashesInFlight: () => hashGate.inFlight,
     hashesQueued: () => hashGate.queued,

@@ -5,6 +5,7 @@ import { migrate } from "./db/migrate";
 import { openDatabase } from "./db/open";
 import { healthcheck } from "./healthcheck";
 import { createLogger } from "./observability/logger";
+import { createStdout } from "./observability/stdout";
 import { serve } from "./server";
 import { VERSION } from "./version";
 
@@ -51,7 +52,8 @@ export async function main(args: string[], allocator?: AllocatorSetting): Promis
     throw error;
   }
   const { config, notices } = loaded;
-  const logger = createLogger(config.log.level);
+  const stdout = createStdout();
+  const logger = createLogger(config.log.level, { write: stdout.line });
   for (const notice of notices) logger.warn(notice);
   if (allocator && !allocator.applied) {
     logger.warn(
@@ -72,7 +74,7 @@ export async function main(args: string[], allocator?: AllocatorSetting): Promis
     }
   }
   try {
-    await serve(config, logger);
+    await serve(config, logger, stdout);
   } catch (error) {
     logger.fatal({ error: safeError(error) }, "could not start");
     return 1;

@@ -10,6 +10,7 @@ import { unhandledErrorHandler } from "./http/unhandled-error";
 import { idempotencySweepStatement } from "./idempotency/sweep";
 import { createAccessLog } from "./observability/access-log";
 import type { Logger } from "./observability/logger";
+import type { Stdout } from "./observability/stdout";
 import { startTracing } from "./observability/tracing";
 import { rateLimitSweepStatement } from "./rate-limit/signup-rate-limit";
 import { commonPasswords } from "./users/common-passwords";
@@ -41,7 +42,7 @@ async function migrateWhenReachable(database: DatabaseHandle, logger: Logger, st
  * listener closes, in-flight requests finish within SHUTDOWN_TIMEOUT, then the sweeper, the event
  * relay (its batch in flight), the pools and the trace exporter are closed, and the process exits 0.
  */
-export async function serve(config: Config, logger: Logger) {
+export async function serve(config: Config, logger: Logger, stdout: Stdout) {
   const tracing = await startTracing({ ...config.tracing, version: VERSION });
   // Before the database opens (buildApp then finds it loaded): the strings it discards on the way
   // (about 50 MB) are reused by what the embedded database allocates as it starts, rather than
@@ -62,8 +63,8 @@ export async function serve(config: Config, logger: Logger) {
   );
   if (config.tracing.endpoint) logger.info({ endpoint: config.tracing.endpoint }, "exporting traces over OTLP/HTTP");
 
-  const access = createAccessLog(config.log.level);
-  const { app, readiness, idempotencyMetrics, relay } = buildApp({ config, database, logger, accessLog: access.accessLog, tracing });
+  const accessLog = createAccessLog(config.log.level, stdout);
+  const { app, readiness, idempotencyMetrics, relay } = buildApp({ config, database, logger, accessLog, tracing });
   if (config.events.natsUrl) {
     logger.info(
       { server: safeServer(config.events.natsUrl), stream: config.events.stream, subject: config.events.subject },
@@ -118,8 +119,8 @@ export async function serve(config: Config, logger: Logger) {
     await relay?.stop();
     await database.close().catch((error) => logger.warn({ error: safeError(error) }, "closing the database failed"));
     await tracing.shutdown().catch((error) => logger.warn({ error: safeError(error) }, "flushing traces failed"));
-    await access.close();
     logger.info("stopped");
+    await stdout.close();
     process.exit(0);
   };
   process.on("SIGTERM", () => void stop("SIGTERM"));

@@ -22,10 +22,11 @@ const REDACTED_PATHS = [
 ];
 
 /**
- * NDJSON on stdout, written synchronously in-process: pino's worker-thread transports do not
- * survive `bun build --compile`. (The access log has its own writer: observability/access-log.ts.)
+ * NDJSON, in-process: pino's worker-thread transports do not survive `bun build --compile`. The
+ * service hands each line to its stdout at once (observability/stdout.ts), not to pino's own
+ * synchronous writer, which blocks the event loop while stdout's reader takes nothing.
  */
-export function createLogger(level: string, destination: pino.DestinationStream = pino.destination({ sync: true })): Logger {
+export function createLogger(level: string, destination: pino.DestinationStream): Logger {
   return pino(
     {
       level,

@@ -1,4 +1,4 @@
-import { collectDefaultMetrics, Gauge, Registry } from "prom-client";
+import { Counter, collectDefaultMetrics, Gauge, Registry } from "prom-client";
 import { createRequestMetrics } from "./request-metrics";
 
 /** From sub-millisecond (health, replays) to seconds (a queue of hashes under overload). */
@@ -6,6 +6,8 @@ const LATENCY_BUCKETS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.075,
 
 export interface MetricsSources {
   databasePoolMax: number;
+  /** Log lines dropped because stdout did not take them. */
+  logLinesDropped: () => number;
 }
 
 /**
@@ -19,6 +21,15 @@ export function createMetrics(sources: MetricsSources) {
   new Gauge({ name: "database_pool_max_connections", help: "Configured size of the connection pool", registers: [registry] }).set(
     sources.databasePoolMax,
   );
+  new Counter({
+    name: "log_lines_dropped_total",
+    help: "Log lines (access and other) dropped because stdout did not take them (a stalled log reader)",
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(sources.logLinesDropped());
+    },
+  });
   return { registry, observeRequest };
 }
 

@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { rmSync } from "node:fs";
+import { closeSync, constants, openSync, rmSync } from "node:fs";
+import { join } from "node:path";
+import { freePort, serviceEnv, waitForReady } from "../../harness/service";
 import { binaryInEmptyFolder, buildBinary, type RunningService, startService } from "../support/binary";
 
 /**
@@ -358,4 +360,59 @@ describe("the access log of the compiled binary", () => {
       expect(lines[0]!.span_id).toMatch(/^[0-9a-f]{16}$/);
     }
   }, 30_000);
+});
+
+describe("the access log when nothing reads the binary's stdout", () => {
+  test("requests are still answered, lines past what it holds are dropped and counted, and SIGTERM still ends it", async () => {
+    await buildBinary();
+    const folder = binaryInEmptyFolder();
+    // A pipe whose only reader (this process, through the same descriptor) never reads: a log
+    // collector that stopped taking lines. Its 64 KiB fill with the first lines.
+    const fifo = join(folder.dir, "stdout");
+    expect(Bun.spawnSync(["mkfifo", fifo]).exitCode).toBe(0);
+    const stalled = openSync(fifo, constants.O_RDWR | constants.O_NONBLOCK);
+    const port = freePort();
+    const child = Bun.spawn([folder.binary], {
+      cwd: folder.dir,
+      env: serviceEnv({ LOG_LEVEL: "info", PORT: String(port) }),
+      stdin: "ignore",
+      stdout: stalled,
+      stderr: "ignore",
+    });
+    const url = `http://127.0.0.1:${port}`;
+    try {
+      expect(await waitForReady(url, { timeoutMs: 20_000 })).toBe(true);
+      // About 6 MiB of access lines: more than the 4 MiB the service holds for a stalled output.
+      const requests = 20_000;
+      let next = 0;
+      const statuses = new Map<number, number>();
+      await Promise.all(
+        Array.from({ length: 32 }, async () => {
+          while (next < requests) {
+            const response = await fetch(`${url}/stalled-${next++}`, { signal: AbortSignal.timeout(5_000) });
+            await response.arrayBuffer();
+            statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1);
+          }
+        }),
+      );
+      expect(Object.fromEntries(statuses)).toEqual({ 404: requests });
+      const metrics = await (await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(5_000) })).text();
+      const counted = (name: string) => Number(new RegExp(`^${name} (\\d+)$`, "m").exec(metrics)?.[1]);
+      const dropped = counted("log_lines_dropped_total");
+      // Held: at most 4 MiB waiting, a batch Bun holds and the pipe's 64 KiB; every other line dropped.
+      expect(dropped).toBeGreaterThan(requests - Math.ceil((4 * 1024 * 1024 + 2 * 64 * 1024) / 300));
+      expect(dropped).toBeLessThan(requests);
+      // Its "shutting down" and "stopped" lines wait too, but the shutdown does not wait for them.
+      const signalled = performance.now();
+      child.kill("SIGTERM");
+      const exit = await Promise.race([child.exited, Bun.sleep(10_000).then(() => "still running after 10 s")]);
+      expect(exit).toBe(0);
+      expect(performance.now() - signalled).toBeLessThan(5_000);
+    } finally {
+      child.kill("SIGKILL");
+      await child.exited;
+      closeSync(stalled);
+      rmSync(folder.dir, { recursive: true, force: true });
+    }
+  }, 120_000);
 });

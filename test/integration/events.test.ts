@@ -6,6 +6,7 @@ import { buildApp } from "../../src/app";
 import { outboxEvents } from "../../src/db/schema";
 import { createNatsPublisher } from "../../src/events/nats-publisher";
 import { prepareOutboxStatements } from "../../src/events/outbox-statements";
+import { noAccessLog } from "../../src/observability/access-log";
 import { tracerSpans, withoutSpans } from "../../src/observability/spans";
 import { withoutTracing } from "../../src/observability/tracing";
 import { createTestApp, get, json, postSignup, signupBody, testConfig } from "../support/app";
@@ -114,7 +115,7 @@ describe.skipIf(!natsUrl).each(drivers)("a traced signup on %s", (driver) => {
       config: testConfig({ NATS_URL: natsUrl!, ...names }),
       database: database.handle,
       logger: pino({ level: "silent" }),
-      accessLog: { write() {} },
+      accessLog: noAccessLog,
       tracing: { ...withoutTracing, spans: tracerSpans(tracer) },
     }));
     relay!.start();

@@ -66,6 +66,7 @@ describe("/metrics", () => {
     for (const name of ["password_hashes_in_flight", "password_hashes_queued", "database_pool_max_connections"]) {
       expect(text).toContain(`# TYPE ${name} gauge`);
     }
+    expect(sample(text, "log_lines_dropped_total")).toBe(0);
     expect(text).toContain("process_cpu_user_seconds_total");
     expect(text).toContain("process_resident_memory_bytes");
   });

@@ -2,6 +2,7 @@ import pino from "pino";
 import { buildApp } from "../../src/app";
 import { loadConfig } from "../../src/config";
 import type { DatabaseHandle } from "../../src/db/database";
+import { noAccessLog } from "../../src/observability/access-log";
 import { checkAnswersAgainstDocument } from "./contract";
 
 export const TEST_SECRET = "test-idempotency-secret-0123456789";
@@ -17,7 +18,12 @@ export function testConfig(overrides: Record<string, string> = {}) {
 export function createTestApp(handle: DatabaseHandle, overrides: Record<string, string> = {}) {
   const config = testConfig(overrides);
   const silent = pino({ level: "silent" });
-  const { app, readiness, metrics, relay } = buildApp({ config, database: handle, logger: silent, accessLog: { write() {} } });
+  const { app, readiness, metrics, relay } = buildApp({
+    config,
+    database: handle,
+    logger: silent,
+    accessLog: noAccessLog,
+  });
   return { app: checkAnswersAgainstDocument(app), config, readiness, metrics, relay };
 }
 
