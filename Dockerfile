@@ -4,6 +4,8 @@
 FROM oven/bun:1.4.4 AS build
 WORKDIR /src
 COPY package.json bun.lock ./
+# bun install applies postgres.js's patch and fails without it.
+COPY patches ./patches
 COPY scripts ./scripts
 RUN bun install --frozen-lockfile
 COPY tsconfig.json drizzle.config.ts ./
