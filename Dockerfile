@@ -1,6 +1,7 @@
 # syntax=docker/dockerfile:1
 
-# Build: one self-contained executable (the embedded database, migrations and the docs UI inside).
+# Build: one self-contained executable (the embedded database, migrations, the password list and
+# the docs UI inside).
 FROM oven/bun:1.4.4 AS build
 WORKDIR /src
 COPY package.json bun.lock ./

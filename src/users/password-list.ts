@@ -41,13 +41,15 @@ export class FingerprintList implements PasswordList {
   }
 
   /**
-   * What `bytes` gave, read back without a copy. The bytes are the machine's own float layout
+   * What `bytes` gave, read back in place when they start on an 8-byte boundary (a file read
+   * whole does) and copied once otherwise. The bytes are the machine's own float layout
    * (little-endian on every target Bun builds for), written by the same build that embeds them.
    */
   static fromBytes(bytes: Uint8Array): FingerprintList {
-    if (bytes.byteLength % Float64Array.BYTES_PER_ELEMENT !== 0)
-      throw new Error(`a fingerprint file of ${bytes.byteLength} bytes is truncated`);
-    return new FingerprintList(new Float64Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / Float64Array.BYTES_PER_ELEMENT));
+    const width = Float64Array.BYTES_PER_ELEMENT;
+    if (bytes.byteLength % width !== 0) throw new Error(`a fingerprint file of ${bytes.byteLength} bytes is truncated`);
+    const aligned = bytes.byteOffset % width === 0 ? bytes : bytes.slice();
+    return new FingerprintList(new Float64Array(aligned.buffer, aligned.byteOffset, aligned.byteLength / width));
   }
 
   get bytes(): Uint8Array {

@@ -13,8 +13,14 @@ interface Instruction {
   args: string;
 }
 
-/** The Dockerfile's stages, each its instructions after FROM (comments dropped, continued lines joined). */
-function stages(dockerfile: string): Instruction[][] {
+interface Stage {
+  /** FROM's image and any `AS` name. */
+  from: string;
+  instructions: Instruction[];
+}
+
+/** The Dockerfile's stages (comments dropped, continued lines joined). */
+function stages(dockerfile: string): Stage[] {
   const instructions = dockerfile
     .replace(/\\\n/g, " ")
     .split("\n")
@@ -24,12 +30,17 @@ function stages(dockerfile: string): Instruction[][] {
       const [keyword = "", ...rest] = line.split(/\s+/);
       return { keyword: keyword.toUpperCase(), args: rest.join(" ") };
     });
-  const found: Instruction[][] = [];
+  const found: Stage[] = [];
   for (const instruction of instructions) {
-    if (instruction.keyword === "FROM") found.push([]);
-    else found.at(-1)?.push(instruction);
+    if (instruction.keyword === "FROM") found.push({ from: instruction.args, instructions: [] });
+    else found.at(-1)?.instructions.push(instruction);
   }
   return found;
+}
+
+/** What .dockerignore keeps out of the build context: a COPY of it would fail under docker build. */
+function ignoredBy(patterns: string[], source: string) {
+  return patterns.find((pattern) => new Bun.Glob(pattern).match(source) || source.startsWith(`${pattern}/`));
 }
 
 /**
@@ -37,7 +48,7 @@ function stages(dockerfile: string): Instruction[][] {
  * absolute output folder `/rootfs` redirected into `folder` (no engine here; the host's root is
  * not the test's to write).
  */
-function followStage(stage: Instruction[], folder: string) {
+function followStage(stage: Instruction[], folder: string, ignored: string[]) {
   let workdir = folder;
   for (const { keyword, args } of stage) {
     if (keyword === "WORKDIR") {
@@ -48,6 +59,8 @@ function followStage(stage: Instruction[], folder: string) {
       const destination = join(workdir, parts.at(-1) ?? ".");
       const sources = parts.slice(0, -1);
       for (const source of sources) {
+        const excluded = ignoredBy(ignored, source);
+        if (excluded) throw new Error(`COPY ${source}: .dockerignore leaves it out (${excluded})`);
         const into = parts.at(-1)?.endsWith("/") || sources.length > 1 ? join(destination, basename(source)) : destination;
         cpSync(join(ROOT, source), into, { recursive: true });
       }
@@ -67,9 +80,14 @@ describe("the Dockerfile", () => {
 
   test("its build stage, followed step by step from an empty folder, makes the binary the image runs", () => {
     const [build, run] = stages(readFileSync(join(ROOT, "Dockerfile"), "utf8"));
-    expect(build).toBeDefined();
-    expect(run?.find((instruction) => instruction.keyword === "COPY")?.args).toMatch(/^--from=build .*\/rootfs\/ \/$/);
-    followStage(build ?? [], folder);
+    const ignored = readFileSync(join(ROOT, ".dockerignore"), "utf8")
+      .split("\n")
+      .map((line) => line.trim())
+      .filter((line) => line && !line.startsWith("#"));
+    // The host's Bun follows the build stage, so it must be the one the image builds with.
+    expect(build?.from).toBe(`oven/bun:${Bun.version} AS build`);
+    expect(run?.instructions.find((instruction) => instruction.keyword === "COPY")?.args).toMatch(/^--from=build .*\/rootfs\/ \/$/);
+    followStage(build?.instructions ?? [], folder, ignored);
     const binary = join(folder, "rootfs/signup-service");
     expect(statSync(join(folder, "rootfs/data")).isDirectory()).toBe(true);
     const version = Bun.spawnSync([binary, "--version"], { cwd: folder });
