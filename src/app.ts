@@ -34,17 +34,19 @@ export interface AppDependencies {
   database: DatabaseHandle;
   logger: Logger;
   accessLog: AccessLog;
+  /** Lines the process's output dropped so far, access lines and the log's (`log_lines_dropped_total`); none without a process around the app. */
+  logLinesDropped?: () => number;
   tracing?: Tracing;
 }
 
 /** The composition root: everything the app needs comes in here, so tests build it with no globals. */
-export function buildApp({ config, database, logger, accessLog, tracing = withoutTracing }: AppDependencies) {
+export function buildApp({ config, database, logger, accessLog, logLinesDropped = () => 0, tracing = withoutTracing }: AppDependencies) {
   const startedAt = performance.now();
   const contexts = new RequestContexts(tracing.plugin !== undefined);
   const hashGate = new AdmissionGate(config.password.hashConcurrency, config.password.hashMaxQueue);
   const metrics = createMetrics({
     databasePoolMax: database.driver === "postgres" ? config.database.poolMax : 1,
-    logLinesDropped: accessLog.droppedLines,
+    logLinesDropped,
   });
   const signupMetrics = createSignupMetrics(metrics.registry, {
     hashesInFlight: () => hashGate.inFlight,

@@ -59,7 +59,14 @@ export async function serve(config: Config, logger: Logger, stdout: Stdout) {
   if (config.tracing.endpoint) logger.info({ endpoint: config.tracing.endpoint }, "exporting traces over OTLP/HTTP");
 
   const accessLog = createAccessLog(config.log.level, stdout);
-  const { app, readiness, idempotencyMetrics, relay } = buildApp({ config, database, logger, accessLog, tracing });
+  const { app, readiness, idempotencyMetrics, relay } = buildApp({
+    config,
+    database,
+    logger,
+    accessLog,
+    logLinesDropped: stdout.droppedLines,
+    tracing,
+  });
   if (config.events.natsUrl) {
     logger.info(
       { server: safeServer(config.events.natsUrl), stream: config.events.stream, subject: config.events.subject },

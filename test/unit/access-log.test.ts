@@ -4,7 +4,7 @@ import { createAccessLog } from "../../src/observability/access-log";
 
 const collector = () => {
   const lines: string[] = [];
-  return { lines, gather: (text: string) => lines.push(text), droppedLines: () => 0 };
+  return { lines, gather: (text: string) => lines.push(text) };
 };
 
 test("one NDJSON line per request, in pino's shape, with every field", () => {
