@@ -18,12 +18,7 @@ export function testConfig(overrides: Record<string, string> = {}) {
 export function createTestApp(handle: DatabaseHandle, overrides: Record<string, string> = {}) {
   const config = testConfig(overrides);
   const silent = pino({ level: "silent" });
-  const { app, readiness, metrics, relay } = buildApp({
-    config,
-    database: handle,
-    logger: silent,
-    accessLog: noAccessLog,
-  });
+  const { app, readiness, metrics, relay } = buildApp({ config, database: handle, logger: silent, accessLog: noAccessLog });
   return { app: checkAnswersAgainstDocument(app), config, readiness, metrics, relay };
 }
 
