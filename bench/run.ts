@@ -22,7 +22,7 @@ import { BENCH_DIR, CFG } from "./lib/config.ts";
 import { checkDatabase, createBenchDatabase } from "./lib/database.ts";
 import { createFixtureUsers, prepareReplay } from "./lib/fixtures.ts";
 import { evaluateFloors } from "./lib/floors.ts";
-import { runLocust } from "./lib/locust.ts";
+import { LOCUST_SETTLED_AFTER_MS, runLocust } from "./lib/locust.ts";
 import { log } from "./lib/log.ts";
 import { describeMachine } from "./lib/machine.ts";
 import { medianRound } from "./lib/measurement.ts";
@@ -31,6 +31,7 @@ import { useOha } from "./lib/oha.ts";
 import { measurePgliteStarts } from "./lib/pglite-starts.ts";
 import { ensureTools } from "./lib/prerequisites.ts";
 import { assertAlive, killChildrenOnSignal, startServer } from "./lib/process.ts";
+import { queueModel, readArrivals } from "./lib/queue-model.ts";
 import { type Results, writeReport } from "./lib/report.ts";
 import { Rounds } from "./lib/rounds.ts";
 import { prepareBinary, printServiceLogTail, serviceMemoryMb, startService, summariseServiceLog } from "./lib/service.ts";
@@ -170,6 +171,17 @@ async function main() {
       const { p50, p95, p99 } = hashAtSignupSends.latency_ms;
       log(`hash alone at the profile's signup send times: p50 ${p50.toFixed(1)} p95 ${p95.toFixed(1)} p99 ${p99.toFixed(1)} ms`);
     }
+    // The same moments through a gate whose every hash takes exactly one hash alone: the tail that
+    // queueing at those arrivals makes by itself.
+    const queue =
+      locust.signupSendsFile && hashAtSignupSends
+        ? queueModel(readArrivals(locust.signupSendsFile), oneHashMs, hashAtSignupSends.concurrency, LOCUST_SETTLED_AFTER_MS)
+        : undefined;
+    if (queue)
+      log(
+        `constant ${queue.hash_ms.toFixed(1)} ms hash at the profile's signup send times: p95 ${queue.p95_ms.toFixed(1)} ms ` +
+          `(${queue.p95_hashes.toFixed(2)} hashes), ${queue.settled.p95_hashes.toFixed(2)} hashes from ${queue.settled.after_ms / 1000} s on`,
+      );
 
     const { rows, floors } = evaluateFloors(medians, locust, oneHashMs, checks, memory.rssMb);
     const results: Results = {
@@ -209,6 +221,7 @@ async function main() {
         exit_code: locust.exitCode,
         breakdown: locust.breakdown,
         hash_alone_at_signup_sends: hashAtSignupSends,
+        queue_model: queue,
       },
       database: checks,
       rss_mb: round(memory.rssMb, 1),

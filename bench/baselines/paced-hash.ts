@@ -21,11 +21,11 @@
 //        MIMALLOC_PURGE_DELAY=1000 bun bench/baselines/paced-hash.ts --rate 18 --seconds 40 --poisson
 //        MIMALLOC_PURGE_DELAY=1000 bun bench/baselines/paced-hash.ts --arrivals sends.txt
 // Prints one JSON line, in the shape of bench/lib/paced.ts's.
-import { readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { parseArgs } from "node:util";
 import { AdmissionGate } from "../../src/users/admission-gate";
 import { runOpenLoop, serviceArgon2 } from "../lib/open-loop.ts";
+import { readArrivals } from "../lib/queue-model.ts";
 
 const { values } = parseArgs({
   options: {
@@ -46,7 +46,7 @@ function poissonOffsets(rate: number, seconds: number): number[] {
 
 if (values.poisson && (!values.rate || values.arrivals)) throw new Error("--poisson needs --rate, and no --arrivals");
 const offsetsMs = values.arrivals
-  ? readFileSync(values.arrivals, "utf8").split("\n").filter(Boolean).map(Number)
+  ? readArrivals(values.arrivals)
   : values.poisson
     ? poissonOffsets(Number(values.rate), Number(values.seconds))
     : undefined;

@@ -13,6 +13,17 @@ export interface LocustMeasurement extends Measurement {
 
 const MAX_ATTEMPTS = 3;
 
+const USERS = 50;
+const SPAWN_PER_SECOND = 10;
+/** The longest think time between a user's requests: bench/locustfile.py's `between(1, 3)`. */
+const MAX_THINK_SECONDS = 3;
+/**
+ * When the users' start has spread out: Locust starts them in batches (SPAWN_PER_SECOND at once,
+ * each sending its first request at once), and a batch's users drift apart only by their think
+ * times. From the last batch plus the longest think time on, each user's requests are independent.
+ */
+export const LOCUST_SETTLED_AFTER_MS = (USERS / SPAWN_PER_SECOND + MAX_THINK_SECONDS) * 1000;
+
 export interface LocustContext extends ServiceUnderLoad {
   workDir: string;
 }
@@ -50,7 +61,7 @@ export async function runLocust({ url, servicePid, runTag, workDir, cpu, postgre
     const idsFile = join(workDir, `locust-ids-${attempt}.txt`);
     const sendsFile = join(workDir, `locust-signup-sends-${attempt}.txt`);
     const csv = join(workDir, `locust-${attempt}`);
-    log(`locust: 50 users, spawn 10/s, ${CFG.locustSeconds} s`);
+    log(`locust: ${USERS} users, spawn ${SPAWN_PER_SECOND}/s, ${CFG.locustSeconds} s`);
     const before = cpu.snapshot([servicePid]);
     const stepsBefore = await scrapeSteps(url);
     const locust = await run(
@@ -60,9 +71,9 @@ export async function runLocust({ url, servicePid, runTag, workDir, cpu, postgre
         join(BENCH_DIR, "locustfile.py"),
         "--headless",
         "-u",
-        "50",
+        String(USERS),
         "-r",
-        "10",
+        String(SPAWN_PER_SECOND),
         "-t",
         `${CFG.locustSeconds}s`,
         "--stop-timeout",

@@ -13,6 +13,7 @@ import type { MachineInfo } from "./machine.ts";
 import type { Measurement } from "./measurement.ts";
 import type { PgliteStarts } from "./pglite-starts.ts";
 import { run } from "./process.ts";
+import type { QueueModel } from "./queue-model.ts";
 import type { DiscardedRound, RoundKey } from "./rounds.ts";
 import { median } from "./stats.ts";
 
@@ -49,6 +50,8 @@ export interface Results {
     breakdown: ReturnType<typeof stepBreakdown>;
     /** Absent in results from before it was measured. */
     hash_alone_at_signup_sends?: PacedHashResult;
+    /** Absent in results from before it was computed. */
+    queue_model?: QueueModel;
   };
   database: DatabaseChecks;
   rss_mb: number;
@@ -265,6 +268,17 @@ function markdown(r: Results, svgName: string) {
         `${fixed(r.locust.signup.p95 / p95, 2)} of it.`,
     );
   }
+  const queue = r.locust.queue_model;
+  if (queue)
+    lines.push(
+      "",
+      `Queueing alone at those moments (\`bench/lib/queue-model.ts\`): through ${queue.servers} hashing slots where every hash takes ` +
+        `exactly one hash alone (${fixed(queue.hash_ms)} ms) and nothing else costs anything, the ${queue.arrivals} signups take ` +
+        `P50 ${fixed(queue.p50_ms)}, P95 ${fixed(queue.p95_ms)}, P99 ${fixed(queue.p99_ms)} ms: a P95 of ${fixed(queue.p95_hashes, 2)} hashes, ` +
+        `what queueing at these arrivals costs by itself. Counting only the ${queue.settled.arrivals} sent ` +
+        `from ${fixed(queue.settled.after_ms / 1000, 0)} s on, once Locust's start, a batch of users at a time, has spread out: ` +
+        `${fixed(queue.settled.p95_hashes, 2)} hashes.`,
+    );
   lines.push("", "The limits, same run:", "", ...limitsTable(r), ...cpuTable(r));
   const split = healthSplit(r);
   if (split) {
