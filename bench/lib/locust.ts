@@ -89,6 +89,7 @@ export async function runLocust({ url, servicePid, runTag, workDir, cpu, postgre
       { env: { BENCH_RUN: tag, BENCH_LOCUST_IDS: idsFile, BENCH_LOCUST_SENDS: sendsFile }, timeoutMs: (CFG.locustSeconds + 90) * 1000 },
     );
     const foreignCpuPct = cpu.foreignPctSince(before, [servicePid]);
+    const stealCpuPct = cpu.stealPctSince(before);
     const breakdown = stepBreakdown(stepsBefore, await scrapeSteps(url));
     if (await postgres.restarted()) {
       if (attempt >= MAX_ATTEMPTS) throw new Error("PostgreSQL keeps being restarted by another program during Locust");
@@ -96,7 +97,7 @@ export async function runLocust({ url, servicePid, runTag, workDir, cpu, postgre
       continue;
     }
     const stats = parseCsv(readFileSync(`${csv}_stats.csv`, "utf8"));
-    const row = (name: string) => statsRow(stats, name, foreignCpuPct, locust);
+    const row = (name: string) => ({ ...statsRow(stats, name, foreignCpuPct, locust), steal_cpu_pct: stealCpuPct });
     const result = {
       all: row("Aggregated"),
       signup: row("/signup"),

@@ -17,6 +17,8 @@ export interface Measurement {
   errors: number;
   statuses?: Record<string, number>;
   foreign_cpu_pct?: number;
+  /** The part of `foreign_cpu_pct` that the hypervisor took (steal). */
+  steal_cpu_pct?: number;
   /** CPU time (user and system) the answering server spent per request in the window, in us. */
   server_cpu_us_per_request?: number;
   /** wrk's own error counters, before the bench folds them into `errors`. */
@@ -50,10 +52,11 @@ export async function measure(label: string, cpu: CpuMeter, pids: number[], load
   if (serverPid !== undefined && m.requests > 0)
     m.server_cpu_us_per_request = round((processCpuUs(serverPid) - serverCpuBefore) / m.requests, 1);
   m.foreign_cpu_pct = cpu.foreignPctSince(before, pids);
+  m.steal_cpu_pct = cpu.stealPctSince(before);
   const serverCpu = m.server_cpu_us_per_request === undefined ? "" : `  server cpu ${m.server_cpu_us_per_request} us/request`;
   log(
     `${label.padEnd(22)} ${m.rps.toFixed(1).padStart(9)} req/s  p50 ${m.p50.toFixed(2)} p95 ${m.p95.toFixed(2)} p99 ${m.p99.toFixed(2)} ms` +
-      `  errors ${m.errors}  foreign cpu ${m.foreign_cpu_pct}%${serverCpu}`,
+      `  errors ${m.errors}  foreign cpu ${m.foreign_cpu_pct}% (steal ${m.steal_cpu_pct}%)${serverCpu}`,
   );
   return m;
 }

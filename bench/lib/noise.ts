@@ -10,6 +10,8 @@ import { round, sum } from "./stats.ts";
 export interface CpuSnapshot {
   busy: number;
   total: number;
+  /** Time the hypervisor ran something else while this machine's cores wanted to run. */
+  steal: number;
   /** This process and its reaped children. */
   self: number;
   /** Each other process of the bench's: its CPU so far. */
@@ -21,7 +23,7 @@ function machineJiffies() {
   const fields = cpuLine.trim().split(/\s+/).slice(1).map(Number);
   const idle = (fields[3] ?? 0) + (fields[4] ?? 0);
   const total = sum(fields.slice(0, 8));
-  return { busy: total - idle, total };
+  return { busy: total - idle, total, steal: fields[7] ?? 0 };
 }
 
 /** Clock ticks a second, as /proc counts CPU time (USER_HZ). */
@@ -119,6 +121,16 @@ export class CpuMeter {
     const others = sum([...after.others].map(([pid, jiffies]) => Math.max(0, jiffies - (before.others.get(pid) ?? 0))));
     const foreign = Math.max(0, after.busy - before.busy - (after.self - before.self) - others);
     return round((100 * foreign) / total, 1);
+  }
+
+  /**
+   * Percent of the whole machine the hypervisor took since `before` (`steal` in /proc/stat): part
+   * of the foreign CPU, and not a process here that could be waited for.
+   */
+  stealPctSince(before: CpuSnapshot) {
+    const after = machineJiffies();
+    const total = after.total - before.total;
+    return total > 0 ? round((100 * (after.steal - before.steal)) / total, 1) : 0;
   }
 
   async waitForQuiet(pids: number[]) {

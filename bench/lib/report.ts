@@ -296,10 +296,10 @@ function markdown(r: Results, svgName: string) {
   }
   lines.push(
     "",
-    "Service rounds (req/s), the answering process's CPU per request, and CPU used by other processes meanwhile (% of the machine):",
+    "Service rounds (req/s), the answering process's CPU per request, and CPU used by other processes meanwhile (% of the machine), and of that the hypervisor's steal (cores taken by other machines on the host):",
     "",
-    "| measurement | rounds (req/s) | server CPU us/request | foreign CPU % |",
-    "| --- | --- | --- | --- |",
+    "| measurement | rounds (req/s) | server CPU us/request | foreign CPU % | of it, steal % |",
+    "| --- | --- | --- | --- | --- |",
   );
   for (const [name, ms] of Object.entries(r.rounds)) {
     lines.push(
@@ -308,6 +308,7 @@ function markdown(r: Results, svgName: string) {
         ms.map((x) => fixed(x.rps)).join(", "),
         ms.map((x) => fixed(x.server_cpu_us_per_request)).join(", "),
         ms.map((x) => x.foreign_cpu_pct).join(", "),
+        ms.map((x) => x.steal_cpu_pct ?? "").join(", "),
       ]),
     );
   }
@@ -328,7 +329,10 @@ function markdown(r: Results, svgName: string) {
     ...breakdown.steps.map((step) => tableRow([step.step, String(step.count), fixed(step.p50_ms, 2), fixed(step.p95_ms, 2)])),
     "",
     `Event-loop delay during the profile: P99 ${fixed(breakdown.event_loop_p99_ms, 1)} ms, max ${fixed(breakdown.event_loop_max_ms, 1)} ms. ` +
-      "GC pauses: Bun exposes no GC timing to prom-client, so none are shown.",
+      "GC pauses: Bun exposes no GC timing to prom-client, so none are shown." +
+      (r.locust.all.steal_cpu_pct === undefined
+        ? ""
+        : ` Meanwhile, CPU used outside the bench: ${r.locust.all.foreign_cpu_pct} % of the machine, ${r.locust.all.steal_cpu_pct} % of it the hypervisor's steal.`),
   );
   const hashAlone = r.admission.sweep[0]?.hash_alone;
   lines.push(
