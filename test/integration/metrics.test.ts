@@ -72,16 +72,21 @@ describe("/metrics", () => {
   });
 
   test("a signup's recorded duration includes reading its body, which arrives before any other hook runs", async () => {
-    // An app of its own, so that this is its only signup; made first, as the body's delay starts with the stream.
+    // An app of its own, so that this is its only signup.
     const fresh = createTestApp(database.handle).app;
     const bodyDelayMs = 200;
-    const slowBody = new ReadableStream<Uint8Array>({
-      async start(controller) {
-        await Bun.sleep(bodyDelayMs);
-        controller.enqueue(new TextEncoder().encode("{}"));
-        controller.close();
+    // The delay starts when the body is first read, not when the stream is made (no read-ahead:
+    // highWaterMark 0), so time spent before the service reads it cannot shorten what it records.
+    const slowBody = new ReadableStream<Uint8Array>(
+      {
+        async pull(controller) {
+          await Bun.sleep(bodyDelayMs);
+          controller.enqueue(new TextEncoder().encode("{}"));
+          controller.close();
+        },
       },
-    });
+      { highWaterMark: 0 },
+    );
     const request = new Request("http://localhost/signup", {
       method: "POST",
       headers: { "content-type": "application/json" },
