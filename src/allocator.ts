@@ -1,4 +1,5 @@
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
 
 /**
  * How long Bun's allocator (mimalloc) keeps freed memory before giving it back to the kernel.
@@ -23,6 +24,34 @@ const SIGNALLING_FLAGS = ["--cpu-prof", "--heap-prof", "--inspect"];
 /** NUL-separated entries of a /proc file, as the kernel gave them to this process. */
 function procEntries(file: string): string[] {
   return readFileSync(file, "latin1").split("\0").filter(Boolean);
+}
+
+/**
+ * The file to run again: the path this process was started by (`argv0`, searched in `searchPath`
+ * when it holds no slash, as the shell did), so that the new image keeps its name. The kernel names
+ * a process after the last part of the path it is started from: restarted through /proc/self/exe,
+ * `ps` and `top` showed "exe" and `pgrep signup-service` found nothing. Only a path that still is
+ * this very file (same device and inode) is used; /proc/self/exe otherwise (the file replaced or
+ * removed since the start).
+ */
+export function restartPath(argv0: string, searchPath: string | undefined): string {
+  const running = statSync("/proc/self/exe");
+  const candidates = argv0.includes("/")
+    ? [argv0]
+    : (searchPath ?? "")
+        .split(":")
+        .filter(Boolean)
+        .map((folder) => join(folder, argv0));
+  const isRunningFile = (candidate: string) => {
+    try {
+      const found = statSync(candidate);
+      return found.dev === running.dev && found.ino === running.ino;
+    } catch {
+      // Not there, not reachable, or a search-path entry that is no folder: not this file.
+      return false;
+    }
+  };
+  return candidates.find(isRunningFile) ?? "/proc/self/exe";
 }
 
 /**
@@ -54,7 +83,8 @@ export async function restartWithAllocatorSetting(): Promise<AllocatorSetting> {
     const argvPointers = pointers(strings.slice(0, argv.length));
     const environmentPointers = pointers(strings.slice(argv.length));
     const libc = dlopen("libc.so.6", { execve: { args: [FFIType.ptr, FFIType.ptr, FFIType.ptr], returns: FFIType.i32 } });
-    const executable = Buffer.from("/proc/self/exe\0", "latin1");
+    const searchPath = startEnvironment.find((entry) => entry.startsWith("PATH="))?.slice("PATH=".length);
+    const executable = Buffer.from(`${restartPath(argv[0] ?? "", searchPath)}\0`, "latin1");
     libc.symbols.execve(ptr(executable), ptr(argvPointers), ptr(environmentPointers));
     // execve returns only when it failed; `strings` was kept alive until here on purpose.
     return { applied: false, reason: `execve failed (${strings.length} entries)` };

@@ -27,13 +27,16 @@ describe("the compiled binary", () => {
     expect(unknown.exitCode).toBe(2);
   });
 
-  test("serve replaces itself once to set the allocator's purge delay (same pid), and keeps an operator's own", async () => {
+  test("serve replaces itself once to set the allocator's purge delay (same pid, same name), and keeps an operator's own", async () => {
+    const nameOf = (pid: number) => readFileSync(`/proc/${pid}/comm`, "latin1").trim();
     const environOf = (pid: number) => readFileSync(`/proc/${pid}/environ`, "latin1").split("\0");
     const cmdlineOf = (pid: number) => readFileSync(`/proc/${pid}/cmdline`, "latin1").split("\0").filter(Boolean);
     const restarted = await startService(folder.binary, { cwd: folder.dir, env: { DATA_DIR: "memory://" } });
     const pid = restarted.process.pid;
     expect(environOf(pid)).toContain("MIMALLOC_PURGE_DELAY=1000");
     expect(cmdlineOf(pid)).toEqual([folder.binary]);
+    // What ps, top and pgrep show: restarted from /proc/self/exe, it was "exe".
+    expect(nameOf(pid)).toBe("signup-service");
     expect(restarted.lines.join("\n")).not.toContain("could not restart");
     expect((await signupAt(restarted.url, "allocator@example.com")).status).toBe(201);
     expect(await restarted.stop()).toBe(0);
