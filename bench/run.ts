@@ -220,6 +220,7 @@ async function main() {
         health: locust.health,
         exit_code: locust.exitCode,
         breakdown: locust.breakdown,
+        threads: locust.threads,
         hash_alone_at_signup_sends: hashAtSignupSends,
         queue_model: queue,
       },

@@ -26,6 +26,7 @@ import { parseArgs } from "node:util";
 import { AdmissionGate } from "../../src/users/admission-gate";
 import { runOpenLoop, serviceArgon2 } from "../lib/open-loop.ts";
 import { readArrivals } from "../lib/queue-model.ts";
+import { HASH_THREADS, perEach, threadTimes, threadTimesSince } from "../lib/threads.ts";
 
 const { values } = parseArgs({
   options: {
@@ -61,8 +62,14 @@ const algorithm = serviceArgon2();
 const concurrency = Number(process.env.HASH_CONCURRENCY ?? availableParallelism());
 const gate = new AdmissionGate(concurrency, Number.POSITIVE_INFINITY);
 
+let hashesRun = 0;
 const result = await runOpenLoop({ rate, seconds, warmup, offsetsMs }, async (i) => {
   await gate.run(() => Bun.password.hash(`S3guro!${i}-${Math.random().toString(36).slice(2)}`, algorithm));
+  hashesRun++;
   return true;
 });
-console.log(JSON.stringify({ ...result, algorithm, concurrency, mimalloc_purge_delay_ms: Number(purgeDelay) }));
+// Every hash this process ran (the warm-up's too): its pool threads' time on a core and waiting for one, per hash.
+const hashThreads = perEach(threadTimesSince(new Map(), threadTimes(process.pid))[HASH_THREADS], hashesRun);
+console.log(
+  JSON.stringify({ ...result, algorithm, concurrency, mimalloc_purge_delay_ms: Number(purgeDelay), hash_threads_per_hash: hashThreads }),
+);

@@ -8,6 +8,7 @@ import { ADMISSION_P95_MS, BENCH_DIR, CFG } from "./config.ts";
 import { log } from "./log.ts";
 import type { ServiceUnderLoad } from "./measurement.ts";
 import { lastLineJson, mustRun } from "./process.ts";
+import type { ThreadTimes } from "./threads.ts";
 
 /** What bench/lib/paced.ts prints. */
 interface PacedResult {
@@ -31,6 +32,8 @@ export interface PacedHashResult {
   latency_ms: { p50: number; p90: number; p95: number; p99: number; max: number };
   concurrency: number;
   mimalloc_purge_delay_ms: number;
+  /** Absent in results from before it was measured. */
+  hash_threads_per_hash?: ThreadTimes;
   [more: string]: unknown;
 }
 

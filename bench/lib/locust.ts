@@ -6,6 +6,7 @@ import { BENCH_DIR, CFG } from "./config.ts";
 import { log } from "./log.ts";
 import type { Measurement, ServiceUnderLoad } from "./measurement.ts";
 import { type RunResult, run } from "./process.ts";
+import { EVENT_LOOP, HASH_THREADS, perEach, threadTimes, threadTimesSince } from "./threads.ts";
 
 export interface LocustMeasurement extends Measurement {
   failures: number;
@@ -55,6 +56,15 @@ function statsRow(stats: Array<Record<string, string>>, name: string, foreignCpu
 }
 
 /** Runs the profile, again when PostgreSQL restarted under it; returns its stats and the ids of its 201s. */
+/**
+ * The service's hash threads and event loop per hash during the profile (one hash per signup that
+ * got past its checks): time on a core, and time runnable but waiting for one.
+ */
+function threadsPerHash(threads: ReturnType<typeof threadTimesSince>, breakdown: ReturnType<typeof stepBreakdown>) {
+  const hashes = breakdown.steps.find((step) => step.step === "hash (worker)")?.count ?? 0;
+  return { hashes, hash_threads: perEach(threads[HASH_THREADS], hashes), event_loop: perEach(threads[EVENT_LOOP], hashes) };
+}
+
 export async function runLocust({ url, servicePid, runTag, workDir, cpu, postgres }: LocustContext) {
   for (let attempt = 1; ; attempt++) {
     const tag = `${runTag}l${attempt}`;
@@ -64,6 +74,7 @@ export async function runLocust({ url, servicePid, runTag, workDir, cpu, postgre
     log(`locust: ${USERS} users, spawn ${SPAWN_PER_SECOND}/s, ${CFG.locustSeconds} s`);
     const before = cpu.snapshot([servicePid]);
     const stepsBefore = await scrapeSteps(url);
+    const threadsBefore = threadTimes(servicePid);
     const locust = await run(
       [
         "locust",
@@ -90,6 +101,7 @@ export async function runLocust({ url, servicePid, runTag, workDir, cpu, postgre
     );
     const foreignCpuPct = cpu.foreignPctSince(before, [servicePid]);
     const stealCpuPct = cpu.stealPctSince(before);
+    const threads = threadTimesSince(threadsBefore, threadTimes(servicePid));
     const breakdown = stepBreakdown(stepsBefore, await scrapeSteps(url));
     if (await postgres.restarted()) {
       if (attempt >= MAX_ATTEMPTS) throw new Error("PostgreSQL keeps being restarted by another program during Locust");
@@ -104,6 +116,7 @@ export async function runLocust({ url, servicePid, runTag, workDir, cpu, postgre
       health: row("/health"),
       exitCode: locust.code,
       breakdown,
+      threads: threadsPerHash(threads, breakdown),
       tag,
       createdIds: existsSync(idsFile) ? readFileSync(idsFile, "utf8").split("\n").filter(Boolean) : [],
       /** When each signup was sent, ms after the first, one per line; absent when none was. */

@@ -7,7 +7,7 @@ import type { stepBreakdown } from "./breakdown.ts";
 import { BENCH_DIR, type CFG, FLOORS, NOISY_FOREIGN_CPU_PCT, TARGETS } from "./config.ts";
 import type { DatabaseChecks } from "./database.ts";
 import type { ReportRows } from "./floors.ts";
-import type { LocustMeasurement } from "./locust.ts";
+import type { LocustMeasurement, LocustResult } from "./locust.ts";
 import { log } from "./log.ts";
 import type { MachineInfo } from "./machine.ts";
 import type { Measurement } from "./measurement.ts";
@@ -48,6 +48,8 @@ export interface Results {
     health: LocustMeasurement;
     exit_code: number;
     breakdown: ReturnType<typeof stepBreakdown>;
+    /** Absent in results from before it was measured. */
+    threads?: LocustResult["threads"];
     /** Absent in results from before it was measured. */
     hash_alone_at_signup_sends?: PacedHashResult;
     /** Absent in results from before it was computed. */
@@ -105,6 +107,25 @@ function pairedRatio(a: Measurement[], b: Measurement[]) {
 }
 
 /** Where /health's gap to raw Bun.serve goes; undefined for results from before bare Elysia was measured. */
+/**
+ * A hash's wall time split into its threads' time on a core and waiting for one, in the service
+ * under the profile and alone at the same send times: whether the hash itself slowed or its cores were taken.
+ */
+function threadsParagraph(r: Results) {
+  const threads = r.locust.threads;
+  const inService = threads?.hash_threads;
+  if (!threads || !inService) return undefined;
+  const times = (t: { run_ms: number; wait_ms: number; slices: number }) =>
+    `${fixed(t.run_ms)} ms on a core and ${fixed(t.wait_ms)} ms runnable but waiting for one, over ${fixed(t.slices, 1)} turns`;
+  const alone = r.locust.hash_alone_at_signup_sends?.hash_threads_per_hash;
+  const eventLoop = threads.event_loop;
+  return (
+    `Per hash, from each thread's \`schedstat\`: under the profile the service's hash threads spent ${times(inService)}` +
+    (alone ? `; the hash alone at the same send times, ${times(alone)}` : "") +
+    `. The event loop, per signup hashed: ${eventLoop ? times(eventLoop) : "not read"} (${threads.hashes} hashes).`
+  );
+}
+
 function healthSplit(r: Results) {
   const { health, rawHealth, elysiaHealth, rawHealthHeaders } = r.rounds;
   if (!elysiaHealth) return undefined;
@@ -268,6 +289,8 @@ function markdown(r: Results, svgName: string) {
         `${fixed(r.locust.signup.p95 / p95, 2)} of it.`,
     );
   }
+  const threadLine = threadsParagraph(r);
+  if (threadLine) lines.push("", threadLine);
   const queue = r.locust.queue_model;
   if (queue)
     lines.push(
