@@ -55,7 +55,6 @@ function statsRow(stats: Array<Record<string, string>>, name: string, foreignCpu
   };
 }
 
-/** Runs the profile, again when PostgreSQL restarted under it; returns its stats and the ids of its 201s. */
 /**
  * The service's hash threads and event loop per hash during the profile (one hash per signup that
  * got past its checks): time on a core, and time runnable but waiting for one.
@@ -65,6 +64,7 @@ function threadsPerHash(threads: ReturnType<typeof threadTimesSince>, breakdown:
   return { hashes, hash_threads: perEach(threads[HASH_THREADS], hashes), event_loop: perEach(threads[EVENT_LOOP], hashes) };
 }
 
+/** Runs the profile, again when PostgreSQL restarted under it; returns its stats and the ids of its 201s. */
 export async function runLocust({ url, servicePid, runTag, workDir, cpu, postgres }: LocustContext) {
   for (let attempt = 1; ; attempt++) {
     const tag = `${runTag}l${attempt}`;

@@ -106,7 +106,6 @@ function pairedRatio(a: Measurement[], b: Measurement[]) {
   return median(a.map((m, i) => m.rps / (b[i]?.rps ?? Number.NaN)));
 }
 
-/** Where /health's gap to raw Bun.serve goes; undefined for results from before bare Elysia was measured. */
 /**
  * A hash's wall time split into its threads' time on a core and waiting for one, in the service
  * under the profile and alone at the same send times: whether the hash itself slowed or its cores were taken.
@@ -126,6 +125,7 @@ function threadsParagraph(r: Results) {
   );
 }
 
+/** Where /health's gap to raw Bun.serve goes; undefined for results from before bare Elysia was measured. */
 function healthSplit(r: Results) {
   const { health, rawHealth, elysiaHealth, rawHealthHeaders } = r.rounds;
   if (!elysiaHealth) return undefined;
