@@ -1,5 +1,4 @@
 import { readFileSync, statSync } from "node:fs";
-import { join } from "node:path";
 
 /**
  * How long Bun's allocator (mimalloc) keeps freed memory before giving it back to the kernel.
@@ -21,37 +20,34 @@ export type AllocatorSetting = { applied: true } | { applied: false; reason: str
  */
 const SIGNALLING_FLAGS = ["--cpu-prof", "--heap-prof", "--inspect"];
 
-/** NUL-separated entries of a /proc file, as the kernel gave them to this process. */
+/**
+ * NUL-terminated entries of a /proc file, as the kernel gave them to this process: an empty
+ * argument stays one, only the empty piece after the last NUL goes.
+ */
 function procEntries(file: string): string[] {
-  return readFileSync(file, "latin1").split("\0").filter(Boolean);
+  return readFileSync(file, "latin1").split("\0").slice(0, -1);
 }
 
+/** The auxiliary vector's entry for the path the kernel started this process from (`AT_EXECFN`). */
+const AT_EXECFN = 31;
+
 /**
- * The file to run again: the path this process was started by (`argv0`, searched in `searchPath`
- * when it holds no slash, as the shell did), so that the new image keeps its name. The kernel names
- * a process after the last part of the path it is started from: restarted through /proc/self/exe,
- * `ps` and `top` showed "exe" and `pgrep signup-service` found nothing. Only a path that still is
- * this very file (same device and inode) is used; /proc/self/exe otherwise (the file replaced or
- * removed since the start).
+ * The file to run again: the path this process was started from (`startedFrom`, the kernel's own
+ * record of it), so that the new image keeps its name. The kernel names a process after the last
+ * part of that path: restarted through /proc/self/exe, `ps` and `top` showed "exe" and
+ * `pgrep signup-service` found nothing. Only a path that still is this very file (same device and
+ * inode) is used; /proc/self/exe otherwise (the file replaced or removed since the start).
  */
-export function restartPath(argv0: string, searchPath: string | undefined): string {
-  const running = statSync("/proc/self/exe");
-  const candidates = argv0.includes("/")
-    ? [argv0]
-    : (searchPath ?? "")
-        .split(":")
-        .filter(Boolean)
-        .map((folder) => join(folder, argv0));
-  const isRunningFile = (candidate: string) => {
-    try {
-      const found = statSync(candidate);
-      return found.dev === running.dev && found.ino === running.ino;
-    } catch {
-      // Not there, not reachable, or a search-path entry that is no folder: not this file.
-      return false;
-    }
-  };
-  return candidates.find(isRunningFile) ?? "/proc/self/exe";
+export function restartPath(startedFrom: string | undefined): string {
+  if (!startedFrom) return "/proc/self/exe";
+  try {
+    const running = statSync("/proc/self/exe", { bigint: true });
+    const found = statSync(startedFrom, { bigint: true });
+    if (found.dev === running.dev && found.ino === running.ino) return startedFrom;
+  } catch {
+    // Not there any more, or not reachable: not this file.
+  }
+  return "/proc/self/exe";
 }
 
 /**
@@ -69,7 +65,7 @@ export async function restartWithAllocatorSetting(): Promise<AllocatorSetting> {
   const signalling = process.execArgv.find((flag) => SIGNALLING_FLAGS.some((prefix) => flag.startsWith(prefix)));
   if (signalling) return { applied: false, reason: `started with ${signalling}` };
   try {
-    const { dlopen, FFIType, ptr } = await import("bun:ffi");
+    const { CString, dlopen, FFIType, ptr } = await import("bun:ffi");
     const argv = procEntries("/proc/self/cmdline");
     const environment = [...startEnvironment, `${PURGE_DELAY.name}=${PURGE_DELAY.valueMs}`];
     const strings = [...argv, ...environment].map((entry) => Buffer.from(`${entry}\0`, "latin1"));
@@ -82,12 +78,22 @@ export async function restartWithAllocatorSetting(): Promise<AllocatorSetting> {
     };
     const argvPointers = pointers(strings.slice(0, argv.length));
     const environmentPointers = pointers(strings.slice(argv.length));
-    const libc = dlopen("libc.so.6", { execve: { args: [FFIType.ptr, FFIType.ptr, FFIType.ptr], returns: FFIType.i32 } });
-    const searchPath = startEnvironment.find((entry) => entry.startsWith("PATH="))?.slice("PATH=".length);
-    const executable = Buffer.from(`${restartPath(argv[0] ?? "", searchPath)}\0`, "latin1");
-    libc.symbols.execve(ptr(executable), ptr(argvPointers), ptr(environmentPointers));
+    const libc = dlopen("libc.so.6", {
+      execve: { args: [FFIType.ptr, FFIType.ptr, FFIType.ptr], returns: FFIType.i32 },
+      getauxval: { args: [FFIType.u64], returns: FFIType.ptr },
+    });
+    const startedFromPointer = libc.symbols.getauxval(AT_EXECFN);
+    const startedFrom = startedFromPointer ? new CString(startedFromPointer).toString() : undefined;
+    const tried: string[] = [];
+    // /proc/self/exe as a second try: the start path may be the same file yet not executable from
+    // there (a noexec mount of it); a failed execve leaves this process as it was.
+    for (const path of new Set([restartPath(startedFrom), "/proc/self/exe"])) {
+      const executable = Buffer.from(`${path}\0`, "latin1");
+      libc.symbols.execve(ptr(executable), ptr(argvPointers), ptr(environmentPointers));
+      tried.push(path);
+    }
     // execve returns only when it failed; `strings` was kept alive until here on purpose.
-    return { applied: false, reason: `execve failed (${strings.length} entries)` };
+    return { applied: false, reason: `execve of ${tried.join(" and of ")} failed` };
   } catch (error) {
     return { applied: false, reason: error instanceof Error ? error.message : String(error) };
   }

@@ -12,7 +12,10 @@ export interface ThreadTimes {
 
 /** The JavaScript thread: the one whose id is the process's. */
 export const EVENT_LOOP = "event loop";
-/** Bun's thread pool, which runs Bun.password.hash (its threads are named "Bun Pool 0", "Bun Pool 1", ...). */
+/**
+ * Bun's thread pool (its threads are named "Bun Pool 0", "Bun Pool 1", ...): all its work is
+ * counted, which under the seed profile is Bun.password.hash's.
+ */
 export const HASH_THREADS = "Bun Pool";
 
 /** Each thread's times so far, by thread id, with its group: the event loop, or its name without a trailing number. */
@@ -37,7 +40,10 @@ export function threadTimes(pid: number): Map<string, ThreadTimes & { group: str
   return threads;
 }
 
-/** Per group, what its threads spent between two readings (a thread started in between counts from zero). */
+/**
+ * Per group, what its threads spent between two readings (a thread started in between counts
+ * from zero; one that ended in between is not counted).
+ */
 export function threadTimesSince(
   before: ReturnType<typeof threadTimes>,
   after: ReturnType<typeof threadTimes>,
@@ -53,6 +59,9 @@ export function threadTimesSince(
   }
   return groups;
 }
+
+/** Per group, what its threads spent since they started. */
+export const groupThreads = (reading: ReturnType<typeof threadTimes>) => threadTimesSince(new Map(), reading);
 
 /** One group's times divided by a count (per hash, per signup). */
 export function perEach(times: ThreadTimes | undefined, count: number): ThreadTimes | undefined {

@@ -41,6 +41,16 @@ describe("the compiled binary", () => {
     expect((await signupAt(restarted.url, "allocator@example.com")).status).toBe(201);
     expect(await restarted.stop()).toBe(0);
 
+    // Found by a shell in PATH, by its bare name: the same name once restarted.
+    const fromPath = await startService("/bin/sh", {
+      cwd: folder.dir,
+      args: ["-c", "exec signup-service"],
+      env: { DATA_DIR: "memory://", PATH: `${folder.dir}:/usr/bin:/bin` },
+    });
+    expect(environOf(fromPath.process.pid)).toContain("MIMALLOC_PURGE_DELAY=1000");
+    expect(nameOf(fromPath.process.pid)).toBe("signup-service");
+    expect(await fromPath.stop()).toBe(0);
+
     const own = await startService(folder.binary, { cwd: folder.dir, env: { DATA_DIR: "memory://", MIMALLOC_PURGE_DELAY: "50" } });
     expect(environOf(own.process.pid).filter((entry) => entry.startsWith("MIMALLOC_PURGE_DELAY="))).toEqual(["MIMALLOC_PURGE_DELAY=50"]);
     expect(await own.stop()).toBe(0);

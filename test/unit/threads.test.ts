@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { EVENT_LOOP, HASH_THREADS, perEach, threadTimes, threadTimesSince } from "../../bench/lib/threads.ts";
+import { EVENT_LOOP, groupThreads, HASH_THREADS, perEach, threadTimes, threadTimesSince } from "../../bench/lib/threads.ts";
 
 const thread = (group: string, run_ms: number, wait_ms: number, slices: number) => ({ group, run_ms, wait_ms, slices });
 
@@ -30,7 +30,7 @@ describe("threadTimesSince", () => {
 describe("threadTimes", () => {
   test("reads this process's threads, its own as the event loop, and Bun's pool after a hash", async () => {
     await Bun.password.hash("a password for the pool", { algorithm: "argon2id", memoryCost: 1024, timeCost: 1 });
-    const groups = threadTimesSince(new Map(), threadTimes(process.pid));
+    const groups = groupThreads(threadTimes(process.pid));
     expect(groups[EVENT_LOOP]?.run_ms).toBeGreaterThan(0);
     expect(groups[HASH_THREADS]?.run_ms).toBeGreaterThan(0);
     expect(threadTimes(2 ** 22 + 1).size).toBe(0);
