@@ -24,7 +24,7 @@ const SIGNALLING_FLAGS = ["--cpu-prof", "--heap-prof", "--inspect"];
  * NUL-terminated entries of a /proc file, as the kernel gave them to this process: an empty
  * argument stays one, only the empty piece after the last NUL goes.
  */
-function procEntries(file: string): string[] {
+export function procEntries(file: string): string[] {
   return readFileSync(file, "latin1").split("\0").slice(0, -1);
 }
 

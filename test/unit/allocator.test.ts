@@ -2,7 +2,7 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, realpathSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { restartPath } from "../../src/allocator";
+import { procEntries, restartPath } from "../../src/allocator";
 
 describe("the path the service restarts itself from", () => {
   const running = realpathSync("/proc/self/exe");
@@ -24,5 +24,19 @@ describe("the path the service restarts itself from", () => {
     expect(restartPath(join(other, "not-a-folder"))).toBe("/proc/self/exe");
     expect(restartPath("")).toBe("/proc/self/exe");
     expect(restartPath(undefined)).toBe("/proc/self/exe");
+  });
+});
+
+describe("the entries of a /proc file the restart passes on", () => {
+  test("keep an empty argument; an empty file has none", () => {
+    const scratch = mkdtempSync(join(tmpdir(), "signup-proc-entries-"));
+    try {
+      writeFileSync(join(scratch, "cmdline"), "signup-service\0\0serve\0");
+      expect(procEntries(join(scratch, "cmdline"))).toEqual(["signup-service", "", "serve"]);
+      writeFileSync(join(scratch, "environ"), "");
+      expect(procEntries(join(scratch, "environ"))).toEqual([]);
+    } finally {
+      rmSync(scratch, { recursive: true, force: true });
+    }
   });
 });
