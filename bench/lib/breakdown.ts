@@ -6,6 +6,9 @@
 type Buckets = Map<number, number>;
 type Histograms = Map<string, Buckets>;
 
+/** The row of the hash itself, from `password_hash_duration_seconds`: one per hash run. */
+export const HASH_WORKER_STEP = "hash (worker)";
+
 const BUCKET_LINE =
   /^(request_step_duration_seconds|password_hash_wait_seconds|password_hash_duration_seconds)_bucket\{([^}]*)\} (\d+(?:\.\d+)?)$/;
 /** One label's value; prom-client writes `le` first, then the metric's own labels. */
@@ -29,7 +32,11 @@ export async function scrapeSteps(url: string): Promise<Scrape> {
       const step = label(labels, "step");
       const le = label(labels, "le");
       const name =
-        metric === "request_step_duration_seconds" ? step! : metric === "password_hash_wait_seconds" ? "hash wait (gate)" : "hash (worker)";
+        metric === "request_step_duration_seconds"
+          ? step!
+          : metric === "password_hash_wait_seconds"
+            ? "hash wait (gate)"
+            : HASH_WORKER_STEP;
       const buckets = histograms.get(name) ?? new Map<number, number>();
       buckets.set(le === "+Inf" ? Number.POSITIVE_INFINITY : Number(le), Number(count));
       histograms.set(name, buckets);

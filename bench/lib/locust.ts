@@ -1,7 +1,7 @@
 // The seed's Locust profile (bench/locustfile.py): 50 users, spawn 10/s, headless for CFG.locustSeconds.
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { scrapeSteps, stepBreakdown } from "./breakdown.ts";
+import { HASH_WORKER_STEP, scrapeSteps, stepBreakdown } from "./breakdown.ts";
 import { BENCH_DIR, CFG } from "./config.ts";
 import { log } from "./log.ts";
 import type { Measurement, ServiceUnderLoad } from "./measurement.ts";
@@ -60,7 +60,7 @@ function statsRow(stats: Array<Record<string, string>>, name: string, foreignCpu
  * got past its checks): time on a core, and time runnable but waiting for one.
  */
 function threadsPerHash(threads: ReturnType<typeof threadTimesSince>, breakdown: ReturnType<typeof stepBreakdown>) {
-  const hashes = breakdown.steps.find((step) => step.step === "hash (worker)")?.count ?? 0;
+  const hashes = breakdown.steps.find((step) => step.step === HASH_WORKER_STEP)?.count ?? 0;
   return { hashes, hash_threads: perEach(threads[HASH_THREADS], hashes), event_loop: perEach(threads[EVENT_LOOP], hashes) };
 }
 

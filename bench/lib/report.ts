@@ -16,6 +16,7 @@ import { run } from "./process.ts";
 import type { QueueModel } from "./queue-model.ts";
 import type { DiscardedRound, RoundKey } from "./rounds.ts";
 import { median } from "./stats.ts";
+import type { ThreadTimes } from "./threads.ts";
 
 export interface Results {
   started_at: string;
@@ -114,7 +115,7 @@ function threadsParagraph(r: Results) {
   const threads = r.locust.threads;
   const inService = threads?.hash_threads;
   if (!threads || !inService) return undefined;
-  const times = (t: { run_ms: number; wait_ms: number; slices: number }) =>
+  const times = (t: ThreadTimes) =>
     `${fixed(t.run_ms)} ms on a core and ${fixed(t.wait_ms)} ms runnable but waiting for one, over ${fixed(t.slices, 1)} turns`;
   const alone = r.locust.hash_alone_at_signup_sends?.hash_threads_per_hash;
   const eventLoop = threads.event_loop;
