@@ -1,5 +1,5 @@
-import { JetStreamApiCodes, JetStreamApiError, type JetStreamClient, jetstream, jetstreamManager } from "@nats-io/jetstream";
-import { connect, headers, type NatsConnection, nanos } from "@nats-io/transport-node";
+import type { JetStreamClient } from "@nats-io/jetstream";
+import type { NatsConnection } from "@nats-io/transport-node";
 import type { Logger } from "../observability/logger";
 import { CLOUDEVENTS_CONTENT_TYPE } from "./cloud-event";
 
@@ -45,8 +45,19 @@ export function safeServer(url: string) {
   }
 }
 
+/**
+ * The NATS clients, loaded with the first connection: a copy without NATS_URL never builds a
+ * publisher, and one with it connects before its first publish.
+ */
+async function loadNatsClients() {
+  const [transport, jetStream] = await Promise.all([import("@nats-io/transport-node"), import("@nats-io/jetstream")]);
+  return { ...transport, ...jetStream };
+}
+type NatsClients = Awaited<ReturnType<typeof loadNatsClients>>;
+
 export function createNatsPublisher(options: PublisherOptions): EventPublisher {
   const { logger, timeoutMs } = options;
+  let nats: NatsClients | undefined;
   let connection: NatsConnection | undefined;
   let connecting: Promise<NatsConnection> | undefined;
   let client: JetStreamClient | undefined;
@@ -55,7 +66,8 @@ export function createNatsPublisher(options: PublisherOptions): EventPublisher {
   let reachable = false;
 
   async function open(): Promise<NatsConnection> {
-    const opened = await connect({
+    nats ??= await loadNatsClients();
+    const opened = await nats.connect({
       servers: options.url,
       name: "signup-service",
       timeout: timeoutMs,
@@ -81,7 +93,7 @@ export function createNatsPublisher(options: PublisherOptions): EventPublisher {
     return opened;
   }
 
-  async function ensureStream(nc: NatsConnection) {
+  async function ensureStream(nc: NatsConnection, { jetstreamManager, nanos, JetStreamApiError, JetStreamApiCodes }: NatsClients) {
     const manager = await jetstreamManager(nc, { timeout: timeoutMs });
     const window = nanos(options.duplicateWindowMs);
     try {
@@ -110,18 +122,19 @@ export function createNatsPublisher(options: PublisherOptions): EventPublisher {
           connecting = undefined;
         });
         connection = await connecting;
-        client = jetstream(connection, { timeout: timeoutMs });
+        client = nats?.jetstream(connection, { timeout: timeoutMs });
         streamChecked = false;
       }
       if (!reachable) throw new Error("NATS is not reachable; the client is reconnecting");
       if (!streamChecked) {
-        await ensureStream(connection);
+        if (!nats) throw new Error("the NATS clients did not load");
+        await ensureStream(connection, nats);
         streamChecked = true;
       }
     },
     async publish(id, payload) {
-      if (!client) throw new Error("not connected to NATS");
-      const messageHeaders = headers();
+      if (!client || !nats) throw new Error("not connected to NATS");
+      const messageHeaders = nats.headers();
       messageHeaders.set("Content-Type", CLOUDEVENTS_CONTENT_TYPE);
       const ack = await client.publish(options.subject, payload, { msgID: id, headers: messageHeaders, timeout: timeoutMs });
       return { duplicate: ack.duplicate };

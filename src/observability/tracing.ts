@@ -1,9 +1,4 @@
 import { context, propagation, trace } from "@opentelemetry/api";
-import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
-import { W3CTraceContextPropagator } from "@opentelemetry/core";
-import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
-import { resourceFromAttributes } from "@opentelemetry/resources";
-import { BasicTracerProvider, BatchSpanProcessor } from "@opentelemetry/sdk-trace-base";
 import type { AnyElysia } from "elysia";
 import { PROBE_PATHS } from "../identity";
 import { RedactingSpanProcessor } from "./redacting-span-processor";
@@ -24,11 +19,25 @@ const UNTRACED = new Set<string>(Object.values(PROBE_PATHS));
 /**
  * Our own provider, registered before @elysiajs/opentelemetry loads, so the plugin does not
  * start a NodeSDK of its own: OTLP/HTTP to `<endpoint>/v1/traces` through a batch processor.
- * OpenTelemetry's API is process-global by design; this is the one place that sets it. The
- * plugin is imported only when tracing is on: it pulls in the whole Node SDK.
+ * OpenTelemetry's API is process-global by design; this is the one place that sets it. The SDK
+ * and the plugin (which pulls in the whole Node SDK) load only when tracing is on: a copy without
+ * an endpoint never evaluates them.
  */
 export async function startTracing(options: { endpoint?: string; serviceName: string; version: string }): Promise<Tracing> {
   if (!options.endpoint) return withoutTracing;
+  const [
+    { AsyncLocalStorageContextManager },
+    { W3CTraceContextPropagator },
+    { OTLPTraceExporter },
+    { resourceFromAttributes },
+    { BasicTracerProvider, BatchSpanProcessor },
+  ] = await Promise.all([
+    import("@opentelemetry/context-async-hooks"),
+    import("@opentelemetry/core"),
+    import("@opentelemetry/exporter-trace-otlp-http"),
+    import("@opentelemetry/resources"),
+    import("@opentelemetry/sdk-trace-base"),
+  ]);
   const exporter = new OTLPTraceExporter({ url: `${options.endpoint.replace(/\/$/, "")}/v1/traces` });
   const provider = new BasicTracerProvider({
     resource: resourceFromAttributes({ "service.name": options.serviceName, "service.version": options.version }),
