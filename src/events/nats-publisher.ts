@@ -65,6 +65,12 @@ export function createNatsPublisher(options: PublisherOptions): EventPublisher {
   /** False while the client reconnects: a batch then fails at once instead of waiting for its acks to time out. */
   let reachable = false;
 
+  /** The clients `open()` loaded; everything else that uses them runs after it. */
+  function clients(): NatsClients {
+    if (!nats) throw new Error("the NATS clients are not loaded: not connected to NATS");
+    return nats;
+  }
+
   async function open(): Promise<NatsConnection> {
     nats ??= await loadNatsClients();
     const opened = await nats.connect({
@@ -93,7 +99,8 @@ export function createNatsPublisher(options: PublisherOptions): EventPublisher {
     return opened;
   }
 
-  async function ensureStream(nc: NatsConnection, { jetstreamManager, nanos, JetStreamApiError, JetStreamApiCodes }: NatsClients) {
+  async function ensureStream(nc: NatsConnection) {
+    const { jetstreamManager, nanos, JetStreamApiError, JetStreamApiCodes } = clients();
     const manager = await jetstreamManager(nc, { timeout: timeoutMs });
     const window = nanos(options.duplicateWindowMs);
     try {
@@ -122,19 +129,18 @@ export function createNatsPublisher(options: PublisherOptions): EventPublisher {
           connecting = undefined;
         });
         connection = await connecting;
-        client = nats?.jetstream(connection, { timeout: timeoutMs });
+        client = clients().jetstream(connection, { timeout: timeoutMs });
         streamChecked = false;
       }
       if (!reachable) throw new Error("NATS is not reachable; the client is reconnecting");
       if (!streamChecked) {
-        if (!nats) throw new Error("the NATS clients did not load");
-        await ensureStream(connection, nats);
+        await ensureStream(connection);
         streamChecked = true;
       }
     },
     async publish(id, payload) {
-      if (!client || !nats) throw new Error("not connected to NATS");
-      const messageHeaders = nats.headers();
+      if (!client) throw new Error("not connected to NATS");
+      const messageHeaders = clients().headers();
       messageHeaders.set("Content-Type", CLOUDEVENTS_CONTENT_TYPE);
       const ack = await client.publish(options.subject, payload, { msgID: id, headers: messageHeaders, timeout: timeoutMs });
       return { duplicate: ack.duplicate };
