@@ -53,6 +53,8 @@ describe("/metrics", () => {
     expect(sample(text, "idempotency_outcomes_total", { outcome: "claimed" })).toBe(1);
     expect(sample(text, "idempotency_outcomes_total", { outcome: "replayed" })).toBe(1);
     expect(sample(text, "password_hash_duration_seconds_count")).toBe(1);
+    // The one hash found its slot free: its wait lands in a bucket of its own, not inside (0, 5 ms].
+    expect(sample(text, "password_hash_wait_seconds_bucket", { le: "0.0025" })).toBe(1);
     expect(sample(text, "http_requests_total", { method: "POST", route: "/signup", status: "201" })).toBe(2);
     expect(sample(text, "http_requests_total", { method: "GET", route: "/users/:id", status: "200" })).toBe(1);
     expect(sample(text, "http_requests_total", { method: "GET", route: "/users/:id", status: "404" })).toBe(1);
