@@ -346,7 +346,7 @@ function markdown(r: Results, svgName: string) {
   lines.push(
     "",
     "The seed profile's signups taken apart by the service's own instrumentation (`request_step_duration_seconds`, " +
-      "`password_hash_wait_seconds`; steps nest: `signup.persist` holds its `db` statement, `password.hash` its wait and the hash, `idempotency.lookup` and `idempotency.claim` their statements; the duplicate check and the hash start before the claim and overlap it; each quantile is interpolated inside its histogram bucket, as PromQL does, so it is as precise as the buckets: 5 ms apart from 10 to 50 ms, finer below):",
+      "`password_hash_wait_seconds`, and `http_request_duration_seconds` for the whole of each 201 from its parse hook to its answer; steps nest: `signup.persist` holds its `db` statement, `password.hash` its wait and the hash, `idempotency.lookup` and `idempotency.claim` their statements; the duplicate check and the hash start before the claim and overlap it; each quantile is interpolated inside its histogram bucket, as PromQL does, so it is as precise as the buckets: 5 ms apart from 10 to 50 ms, finer below):",
     "",
     "| step | count | P50 ms | P95 ms |",
     "| --- | ---: | ---: | ---: |",
