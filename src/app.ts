@@ -29,6 +29,12 @@ import { createSignup } from "./users/signup";
 import { prepareUserStatements } from "./users/statements";
 import { VERSION } from "./version";
 
+/**
+ * The hash threads' entry. Written from here because the built binary puts every module at its
+ * bundle's root, where this file is too; `bun run build` compiles it as a second entry point.
+ */
+const HASH_WORKER_URL = new URL("./users/hash-worker.ts", import.meta.url);
+
 export interface AppDependencies {
   config: Config;
   database: DatabaseHandle;
@@ -55,7 +61,7 @@ export function buildApp({ config, database, logger, accessLog, logLinesDropped 
   const idempotencyMetrics = createIdempotencyMetrics(metrics.registry);
   const spans = timedSpans(tracing.spans, metrics.registry);
   const statementRuntime = { spans, timeoutMs: config.database.timeoutMs };
-  const hasher = createPasswordHasher(hashAlgorithmFrom(config.password), hashGate, signupMetrics.hashTimings);
+  const hasher = createPasswordHasher(hashAlgorithmFrom(config.password), hashGate, HASH_WORKER_URL, signupMetrics.hashTimings);
   const passwordRules = {
     minLength: config.password.minLength,
     composition: config.password.composition,

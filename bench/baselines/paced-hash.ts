@@ -26,7 +26,7 @@ import { parseArgs } from "node:util";
 import { AdmissionGate } from "../../src/users/admission-gate";
 import { runOpenLoop, serviceArgon2 } from "../lib/open-loop.ts";
 import { readArrivals } from "../lib/queue-model.ts";
-import { groupThreads, HASH_THREADS, perEach, threadTimes } from "../lib/threads.ts";
+import { groupThreads, POOL_HASH_THREADS, perEach, threadTimes } from "../lib/threads.ts";
 
 const { values } = parseArgs({
   options: {
@@ -69,7 +69,7 @@ const result = await runOpenLoop({ rate, seconds, warmup, offsetsMs }, async (i)
   return true;
 });
 // Every hash this process ran (the warm-up's too): its pool threads' time on a core and waiting for one, per hash.
-const hashThreads = perEach(groupThreads(threadTimes(process.pid))[HASH_THREADS], hashesRun);
+const hashThreads = perEach(groupThreads(threadTimes(process.pid))[POOL_HASH_THREADS], hashesRun);
 console.log(
   JSON.stringify({ ...result, algorithm, concurrency, mimalloc_purge_delay_ms: Number(purgeDelay), hash_threads_per_hash: hashThreads }),
 );

@@ -6,7 +6,7 @@ import { BENCH_DIR, CFG } from "./config.ts";
 import { log } from "./log.ts";
 import type { Measurement, ServiceUnderLoad } from "./measurement.ts";
 import { type RunResult, run } from "./process.ts";
-import { EVENT_LOOP, HASH_THREADS, perEach, threadTimes, threadTimesSince } from "./threads.ts";
+import { EVENT_LOOP, perEach, SERVICE_HASH_THREADS, threadTimes, threadTimesSince } from "./threads.ts";
 
 export interface LocustMeasurement extends Measurement {
   failures: number;
@@ -61,7 +61,7 @@ function statsRow(stats: Array<Record<string, string>>, name: string, foreignCpu
  */
 function threadsPerHash(threads: ReturnType<typeof threadTimesSince>, breakdown: ReturnType<typeof stepBreakdown>) {
   const hashes = breakdown.steps.find((step) => step.step === HASH_WORKER_STEP)?.count ?? 0;
-  return { hashes, hash_threads: perEach(threads[HASH_THREADS], hashes), event_loop: perEach(threads[EVENT_LOOP], hashes) };
+  return { hashes, hash_threads: perEach(threads[SERVICE_HASH_THREADS], hashes), event_loop: perEach(threads[EVENT_LOOP], hashes) };
 }
 
 /** Runs the profile, again when PostgreSQL restarted under it; returns its stats and the ids of its 201s. */

@@ -3,6 +3,7 @@
 // times scheduled), so a hash that takes longer under load is told apart: more CPU (the hash
 // itself slowed) or more waiting (the cores were taken by PostgreSQL, the event loop, the load).
 import { readdirSync, readFileSync } from "node:fs";
+import { HASH_THREAD_NAME } from "../../src/users/password-hasher.ts";
 
 export interface ThreadTimes {
   run_ms: number;
@@ -13,10 +14,12 @@ export interface ThreadTimes {
 /** The JavaScript thread: the one whose id is the process's. */
 export const EVENT_LOOP = "event loop";
 /**
- * Bun's thread pool (its threads are named "Bun Pool 0", "Bun Pool 1", ...): all its work is
- * counted, which under the seed profile is Bun.password.hash's.
+ * Bun's thread pool (its threads are named "Bun Pool 0", "Bun Pool 1", ...), where the hash alone
+ * (`Bun.password.hash`, the limit) runs: all its work is counted.
  */
-export const HASH_THREADS = "Bun Pool";
+export const POOL_HASH_THREADS = "Bun Pool";
+/** The service's own hash threads (`users/password-hasher.ts`). */
+export const SERVICE_HASH_THREADS = HASH_THREAD_NAME;
 
 /** Each thread's times so far, by thread id, with its group: the event loop, or its name without a trailing number. */
 export function threadTimes(pid: number): Map<string, ThreadTimes & { group: string }> {

@@ -22,7 +22,7 @@ export class AdmissionGate {
   private readonly waiting: Array<() => void> = [];
 
   constructor(
-    private readonly limit: number,
+    readonly limit: number,
     private readonly maxQueue: number,
   ) {}
 
