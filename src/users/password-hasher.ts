@@ -44,9 +44,9 @@ interface HashThread {
 /**
  * Hash threads of our own (`hash-worker.ts`, `Bun.password.hashSync`), at most one per slot of
  * the gate, started when first needed. Not `Bun.password.hash`'s pool: under the seed's
- * profile, ten alternated rounds against it, the signup P95 was lower in nine and equal in one
- * (ARCHITECTURE.md, "The hash on threads of its own"). A thread that fails or exits fails its
- * hash and is replaced by the next one.
+ * profile, five sets of alternated rounds against it, the signup P95's median was lower in
+ * every set, by 1 to 15 ms (ARCHITECTURE.md, "The hash on threads of its own"). A thread that
+ * fails or exits fails its hash and is replaced by the next one.
  */
 class HashThreads {
   private readonly idle: HashThread[] = [];
