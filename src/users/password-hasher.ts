@@ -50,7 +50,8 @@ interface HashThread {
  */
 class HashThreads {
   private readonly idle: HashThread[] = [];
-  private started = 0;
+  /** Threads started and not yet ended. */
+  private alive = 0;
 
   constructor(
     private readonly workerUrl: URL,
@@ -68,8 +69,8 @@ class HashThreads {
 
   private start(): HashThread {
     // The gate lets at most `max` hashes run, so a thread is always idle or may be started.
-    if (this.started >= this.max) throw new Error("more hashes in flight than hash threads");
-    this.started++;
+    if (this.alive >= this.max) throw new Error("more hashes in flight than hash threads");
+    this.alive++;
     const thread: HashThread = { worker: new Worker(this.workerUrl.href, { name: HASH_THREAD_NAME }) };
     thread.worker.unref();
     thread.worker.onmessage = ({ data }: MessageEvent<HashReply>) => {
@@ -100,7 +101,7 @@ class HashThreads {
   private end(thread: HashThread) {
     if (thread.ended) return;
     thread.ended = true;
-    this.started--;
+    this.alive--;
     const at = this.idle.indexOf(thread);
     if (at >= 0) this.idle.splice(at, 1);
     clearTimeout(thread.idleTimer);
